@@ -1,0 +1,58 @@
+// Package pager turns paginated web APIs and NDJSON streams into Go
+// iterators: one range loop walks every page, and stopping the loop stops
+// the fetching.
+//
+//	src := pager.Offset(fetchRuns, pager.PageSize(200), pager.MaxPageSize(1000))
+//	for run, err := range pager.All(ctx, src) {
+//		if err != nil {
+//			return err // a *PageError says where to resume
+//		}
+//		…
+//	}
+//
+// # Sources
+//
+// A [Source] walks the pages of one listing. [Offset] walks limit/offset
+// listings, [Token] walks cursor listings (nextPageToken), [NDJSON] reads a
+// stream of JSON lines. Offset and Token call a [FetchFunc] that asks the
+// server for one page and fills a [Page] with what it answered; the source
+// decides what to ask next and when the listing is over:
+//
+//   - Offsets advance by the number of items received, never by the limit
+//     asked for, so a server that clamps or cuts a page short loses nothing.
+//   - An Offset walk ends on an empty page, on Last, or on reaching Total; a
+//     short page ends it only with [StopOnShortPage].
+//   - A Token walk ends on an empty Next. Empty pages with a Next are walked
+//     through; a Next already used ends the walk with [ErrRepeatedToken].
+//
+// Sources are values: building one does no I/O, and each range over
+// [Source.Pages] or [All] walks the listing from its start option again.
+//
+// # Errors
+//
+// Every sequence here yields at most one error, as its last element: the
+// loop may return on it or range on, and nothing follows it. A failed page
+// is a [*PageError] that says where to resume ([StartOffset] or
+// [StartToken]) and wraps the cause for [errors.Is] and [errors.As]; a bad
+// NDJSON line is a [*LineError] that says which line. [Retry] retries
+// failed fetches with backoff before a page counts as failed.
+//
+// [Collect] returns the items seen before an error together with it.
+// [Values] and [Keyed] adapt a sequence to [slices.Collect], [slices.Sorted]
+// and [maps.Collect], which know nothing of errors, without losing the error.
+//
+// # Stopping early
+//
+// Breaking out of the loop, directly or through [Take], means that no
+// further page is fetched: a walk fetches a page only when the loop asks for
+// an item past the pages it has.
+//
+// # Goroutines and cancellation
+//
+// [All], [Take], [Filter] and the Offset and Token sources run on the
+// caller's goroutine and start none. A done context ends a walk with its
+// error (wrapped in a *PageError) before the next fetch, and wakes a retry's
+// sleep. [Prefetch] fetches ahead on other goroutines under a context of its
+// own, which it cancels when the loop ends, however it ends; every goroutine
+// it started has exited before the range statement returns.
+package pager

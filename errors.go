@@ -1,0 +1,57 @@
+package pager
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrRepeatedToken reports that a Token walk was handed a token it had
+// already used: following it would fetch the same pages again, forever.
+var ErrRepeatedToken = errors.New("pager: repeated page token")
+
+// ErrLineTooLong reports an NDJSON line longer than [MaxLineSize].
+var ErrLineTooLong = errors.New("pager: NDJSON line too long")
+
+// A PageError reports a page that could not be fetched, and where to resume:
+// [StartOffset](Offset) for an Offset walk, [StartToken](Token) for a Token
+// walk. Every page error an Offset or Token walk yields is a *PageError.
+type PageError struct {
+	Offset   int    // where the failed page starts
+	Token    string // the token the failed page was (or would have been) fetched with
+	Attempts int    // how many times the page was tried; 0 if it never was
+	Err      error  // the cause
+}
+
+func (e *PageError) Error() string {
+	var b strings.Builder
+	if e.Token != "" {
+		fmt.Fprintf(&b, "pager: page with token %q (offset %d)", e.Token, e.Offset)
+	} else {
+		fmt.Fprintf(&b, "pager: page at offset %d", e.Offset)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
+	}
+	b.WriteString(": ")
+	// The cause may be one of ours: say "pager: " once.
+	b.WriteString(strings.TrimPrefix(e.Err.Error(), "pager: "))
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *PageError) Unwrap() error { return e.Err }
+
+// A LineError reports an NDJSON line that could not be read or decoded.
+type LineError struct {
+	Line   int   // 1-based line number
+	Offset int64 // byte offset where the line starts in the stream
+	Err    error // the cause
+}
+
+func (e *LineError) Error() string {
+	return fmt.Sprintf("pager: line %d (byte %d): %s", e.Line, e.Offset, strings.TrimPrefix(e.Err.Error(), "pager: "))
+}
+
+// Unwrap returns the cause.
+func (e *LineError) Unwrap() error { return e.Err }

@@ -1,0 +1,3 @@
+module github.com/pagerseq/pager
+
+go 1.23.0

@@ -1,0 +1,112 @@
+package pager
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// An Option configures a source. Options that do not concern a source are
+// ignored by it, except where their doc says otherwise.
+type Option interface {
+	apply(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+// config is what the options set. Its zero value is not ready for use:
+// newConfig fills in the defaults.
+type config struct {
+	pageSize    int
+	maxPageSize int // 0: no cap
+	startOffset int
+	startToken  string
+	shortEnds   bool
+	retry       RetryPolicy
+	maxLineSize int
+
+	// sleep waits for d or until ctx is done; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+}
+
+const (
+	defaultPageSize    = 100
+	defaultMaxLineSize = 64 << 20
+)
+
+func newConfig(opts []Option) config {
+	c := config{
+		pageSize:    defaultPageSize,
+		maxLineSize: defaultMaxLineSize,
+		sleep:       sleep,
+	}
+	for _, o := range opts {
+		if o == nil {
+			panic("pager: nil Option")
+		}
+		o.apply(&c)
+	}
+	return c
+}
+
+// limit is the page size to ask for: PageSize clamped to MaxPageSize.
+func (c *config) limit() int {
+	if c.maxPageSize > 0 && c.pageSize > c.maxPageSize {
+		return c.maxPageSize
+	}
+	return c.pageSize
+}
+
+// PageSize sets the page size asked of the server ([Request.Limit]); the
+// default is 100. It panics if n < 1.
+func PageSize(n int) Option {
+	mustPositive("PageSize", n)
+	return optionFunc(func(c *config) { c.pageSize = n })
+}
+
+// MaxPageSize sets the server's cap on the page size: requests never ask for
+// more. It panics if n < 1.
+func MaxPageSize(n int) Option {
+	mustPositive("MaxPageSize", n)
+	return optionFunc(func(c *config) { c.maxPageSize = n })
+}
+
+// StartOffset resumes an Offset walk at item n (for example at a
+// [PageError]'s Offset). For a Token walk it sets the Offset reported for the
+// first page, so that offsets stay absolute across a resume. It panics if n < 0.
+func StartOffset(n int) Option {
+	if n < 0 {
+		panic(fmt.Sprintf("pager: StartOffset(%d): negative offset", n))
+	}
+	return optionFunc(func(c *config) { c.startOffset = n })
+}
+
+// StartToken resumes a Token walk with tok as the first page's token (for
+// example a [PageError]'s Token, or the Next of the last page processed).
+// Offset sources panic when given it.
+func StartToken(tok string) Option {
+	return optionFunc(func(c *config) { c.startToken = tok })
+}
+
+// StopOnShortPage makes an Offset walk end after a page with fewer items than
+// the limit asked for. Only use it with a server that never returns short
+// pages before the end: many clamp the limit or cut pages short under load,
+// and the default (end on an empty page, Last, or Total) loses nothing then.
+func StopOnShortPage() Option {
+	return optionFunc(func(c *config) { c.shortEnds = true })
+}
+
+// MaxLineSize sets the longest NDJSON line accepted, in bytes; the default
+// is 64 MiB. It panics if n < 1.
+func MaxLineSize(n int) Option {
+	mustPositive("MaxLineSize", n)
+	return optionFunc(func(c *config) { c.maxLineSize = n })
+}
+
+func mustPositive(name string, n int) {
+	if n < 1 {
+		panic(fmt.Sprintf("pager: %s(%d): must be at least 1", name, n))
+	}
+}

@@ -1,0 +1,120 @@
+package pager
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// RetryPolicy says how a failed page fetch is retried. The zero value does
+// not retry.
+//
+// Between attempts the walk sleeps for an exponentially growing, fully
+// jittered delay: before retry k (k = 1, 2, …) a random duration in
+// [MinDelay, min(MaxDelay, MinDelay·2^k)]. If the error has a method
+// RetryAfter() time.Duration (as an HTTP 429 or 503 with a Retry-After
+// header does), the sleep is at least that long; if the server asks for more
+// than MaxRetryAfter, the walk does not retry at all but returns the error,
+// since retrying sooner would only be refused again.
+//
+// A retry never starts once the walk's context is done, and sleeps end when
+// it is. A fetch that failed on a deadline of its own (a per-request
+// timeout) while the walk's context is live is retried like any other error.
+type RetryPolicy struct {
+	Attempts int           // tries per page, the first included; <= 1: no retry
+	MinDelay time.Duration // the shortest sleep between tries; default 100ms
+	MaxDelay time.Duration // the longest backoff sleep; default 10s
+
+	// MaxRetryAfter caps the wait a server may ask for; default 1 minute.
+	MaxRetryAfter time.Duration
+
+	// Retryable reports whether err is worth another try. If nil, an error
+	// is retried unless it, or an error it wraps, has a method
+	// Retryable() bool that returns false.
+	Retryable func(err error) bool
+}
+
+// Retry sets the retry policy for failed page fetches.
+func Retry(p RetryPolicy) Option {
+	if p.MinDelay < 0 || p.MaxDelay < 0 || p.MaxRetryAfter < 0 {
+		panic("pager: RetryPolicy with a negative duration")
+	}
+	if p.MinDelay == 0 {
+		p.MinDelay = 100 * time.Millisecond
+	}
+	if p.MaxDelay == 0 {
+		p.MaxDelay = 10 * time.Second
+	}
+	p.MaxDelay = max(p.MaxDelay, p.MinDelay)
+	if p.MaxRetryAfter == 0 {
+		p.MaxRetryAfter = time.Minute
+	}
+	return optionFunc(func(c *config) { c.retry = p })
+}
+
+// fetch calls f for req until it succeeds, the policy gives up, or ctx is
+// done. Every error it returns is a *PageError.
+func fetch[T any](ctx context.Context, c *config, f FetchFunc[T], req Request) (Page[T], error) {
+	fail := func(attempts int, err error) (Page[T], error) {
+		return Page[T]{}, &PageError{Offset: req.Offset, Token: req.Token, Attempts: attempts, Err: err}
+	}
+	for attempt := 1; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return fail(attempt-1, err)
+		}
+		p, err := f(ctx, req)
+		if err == nil {
+			return p, nil
+		}
+		d, ok := c.retry.delay(attempt, err)
+		if !ok || ctx.Err() != nil {
+			return fail(attempt, err)
+		}
+		if serr := c.sleep(ctx, d); serr != nil {
+			return fail(attempt, err)
+		}
+	}
+}
+
+// delay returns how long to wait before retrying a fetch that failed with
+// err on the given attempt, or false if it is not to be retried.
+func (p *RetryPolicy) delay(attempt int, err error) (time.Duration, bool) {
+	if attempt >= p.Attempts || !p.retryable(err) {
+		return 0, false
+	}
+	ceil := p.MaxDelay
+	if shift := attempt; shift < 32 && p.MinDelay<<shift < ceil && p.MinDelay<<shift > 0 {
+		ceil = p.MinDelay << shift
+	}
+	d := p.MinDelay + rand.N(ceil-p.MinDelay+1)
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		after := ra.RetryAfter()
+		if after > p.MaxRetryAfter {
+			return 0, false
+		}
+		d = max(d, after)
+	}
+	return d, true
+}
+
+func (p *RetryPolicy) retryable(err error) bool {
+	if p.Retryable != nil {
+		return p.Retryable(err)
+	}
+	var r interface{ Retryable() bool }
+	return !errors.As(err, &r) || r.Retryable()
+}
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
