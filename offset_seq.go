@@ -57,14 +57,21 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 	if err != nil {
 		return Page[T]{}, err
 	}
-	n := len(p.Items)
-	if n == 0 {
+	if len(p.Items) == 0 {
 		return Page[T]{}, errEnd
 	}
 	p.Offset, p.Token = req.Offset, ""
-	w.offset += n
-	w.done = p.Last ||
-		p.Total > 0 && w.offset >= p.Total ||
-		w.src.cfg.shortEnds && n < req.Limit
+	w.offset += len(p.Items)
+	w.done = w.src.isLast(p, req.Limit)
 	return p, nil
+}
+
+// isLast reports whether no page follows p, a page with items fetched with
+// the given limit. With the empty page, this is the whole end-of-data rule
+// of an Offset walk.
+func (s *offsetSource[T]) isLast(p Page[T], limit int) bool {
+	end := p.Offset + len(p.Items)
+	return p.Last ||
+		p.Total > 0 && end >= p.Total ||
+		s.cfg.shortEnds && len(p.Items) < limit
 }
