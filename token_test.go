@@ -27,7 +27,9 @@ func (s *scripted) fetch(_ context.Context, req pager.Request) (pager.Page[int],
 	return s.pages[len(s.tokens)-1], nil
 }
 
-func page(next string, items ...int) pager.Page[int] { return pager.Page[int]{Items: items, Next: next} }
+func page(next string, items ...int) pager.Page[int] {
+	return pager.Page[int]{Items: items, Next: next}
+}
 
 func TestTokenWalk(t *testing.T) {
 	tests := []struct {
