@@ -213,10 +213,11 @@ type fanOut[T any] struct {
 	c     *crew
 	limit int
 
-	next   int       // offset of the next page to yield: what a sequential walk asks for next
-	stride int       // the length guessed for pages not yet in: that of the last page
-	total  int       // the last Total reported; 0: unknown
-	window []slot[T] // fetches for offsets next, then guesses at the pages after it
+	next   int               // offset of the next page to yield: what a sequential walk asks for next
+	stride int               // the length guessed for pages not yet in: that of the last page
+	total  int               // the last Total reported; 0: unknown
+	window []slot[T]         // fetches for offsets next, then guesses at the pages after it
+	spare  []chan outcome[T] // emptied by the walk: no fetch sends on them again
 
 	// unproven holds the offsets requested at or past next. Requests past
 	// the end are among them, so keeping them to n bounds those when no
@@ -240,6 +241,7 @@ func (w *fanOut[T]) run(yield func(Page[T], error) bool) {
 		head := w.window[0]
 		w.window = slices.Delete(w.window, 0, 1)
 		o := <-head.out
+		w.spare = append(w.spare, head.out)
 		if o.panic != nil {
 			o.panic.raise()
 		}
@@ -321,7 +323,12 @@ func (w *fanOut[T]) mayGuess(off int) bool {
 
 // launch starts the fetch of the page at off.
 func (w *fanOut[T]) launch(off int) {
-	s := slot[T]{offset: off, out: make(chan outcome[T], 1)}
+	s := slot[T]{offset: off}
+	if k := len(w.spare); k > 0 {
+		s.out, w.spare = w.spare[k-1], w.spare[:k-1]
+	} else {
+		s.out = make(chan outcome[T], 1)
+	}
 	w.window = append(w.window, s)
 	w.unproven = append(w.unproven, off)
 	ctx, c, src := w.gen, w.c, w.src
