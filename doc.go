@@ -53,6 +53,14 @@
 // caller's goroutine and start none. A done context ends a walk with its
 // error (wrapped in a *PageError) before the next fetch, and wakes a retry's
 // sleep. [Prefetch] fetches ahead on other goroutines under a context of its
-// own, which it cancels when the loop ends, however it ends; every goroutine
-// it started has exited before the range statement returns.
+// own, which it cancels when the loop ends; every goroutine it started has
+// exited before the range statement returns.
+//
+// All over a Source written outside this package (or a Prefetch) pulls its
+// pages on a coroutine ([iter.Pull2]) so that the loop body stays inlined.
+// On break, Take, an error or the end, All stops that coroutine before the
+// range statement returns. If the loop body panics and the panic is
+// recovered, the walk is stopped when the garbage collector finds it
+// unreachable instead; range over [Source.Pages] where that must happen at
+// once.
 package pager
