@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"iter"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -556,13 +557,28 @@ func (f funcSource) Pages(ctx context.Context) iter.Seq2[pager.Page[int], error]
 	return func(yield func(pager.Page[int], error) bool) { f(ctx, yield) }
 }
 
-// TestPrefetchBodyPanics panics in the loop body with fetches in flight:
-// the panic must reach the caller unchanged, and no goroutine may be left.
+// TestPrefetchBodyPanics panics in the loop body with fetches in flight.
+// Over Pages, the walk's defer cancels them, and every goroutine has exited
+// when the panic leaves the range statement. Over All, which stays free of
+// defer to be inlined, the walk is stopped when the garbage collector finds
+// it unreachable.
 func TestPrefetchBodyPanics(t *testing.T) {
 	v := &fetchPanic{-1}
 	for name, src := range blockingSources(blocking) {
-		t.Run(name, func(t *testing.T) {
+		t.Run(name+"/Pages", func(t *testing.T) {
 			defer goleak.VerifyNone(t)
+			got := func() (r any) {
+				defer func() { r = recover() }()
+				for range pager.Prefetch(src, 4).Pages(context.Background()) {
+					panic(v)
+				}
+				return nil
+			}()
+			if got != v {
+				t.Fatalf("got panic %v, want the loop body's %v", got, v)
+			}
+		})
+		t.Run(name+"/All", func(t *testing.T) {
 			got := func() (r any) {
 				defer func() { r = recover() }()
 				for range pager.All(context.Background(), pager.Prefetch(src, 4)) {
@@ -572,6 +588,17 @@ func TestPrefetchBodyPanics(t *testing.T) {
 			}()
 			if got != v {
 				t.Fatalf("got panic %v, want the loop body's %v", got, v)
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				runtime.GC()
+				err := goleak.Find()
+				if err == nil {
+					return
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the walk was not stopped after the loop body panicked: %v", err)
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
 		})
 	}
