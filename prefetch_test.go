@@ -150,7 +150,10 @@ var kinds = []string{"offset", "token", "user"}
 // step ahead, so they must send exactly the sequential walk's requests.
 func TestPrefetchSameAsSequential(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	const cases = 3000
+	cases := 3000
+	if testing.Short() {
+		cases = 300
+	}
 	for i := range cases {
 		r := rand.New(rand.NewPCG(uint64(i), 0x9e3779b9))
 		desc := newRandomServer(r)
