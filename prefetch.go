@@ -32,10 +32,13 @@ import (
 // to Pages and canceled when the loop ends, however it ends: by break, an
 // error, the end of the listing or a panic. An in-flight fetch that
 // respects its context returns at once, and every goroutine the walk
-// started has exited before the range statement returns. The loop body
-// always runs on the caller's goroutine. A panic in a fetch function or in
-// src is re-raised there, with its value; one in a fetch whose page was
-// discarded is re-raised when the loop ends, unless the loop body panicked.
+// started has exited before the range statement returns. (Under [All], a
+// panic in the loop body is the exception: All has no defer, so the walk
+// is stopped when the garbage collector finds it unreachable.) The loop
+// body always runs on the caller's goroutine. A panic in a fetch function
+// or in src is re-raised there, with its value; one in a fetch whose page
+// was discarded is re-raised when the loop ends, unless the loop body
+// panicked.
 //
 // Prefetch panics if src is nil or pages < 1.
 func Prefetch[T any](src Source[T], pages int) Source[T] {
@@ -281,8 +284,8 @@ func (w *fanOut[T]) advance(p Page[T]) {
 	}
 }
 
-// discard cancels the fetches in the window and forgets them. Their pages,
-// errors and results are never seen; a panic in one is re-raised by stop.
+// discard cancels the fetches in the window and forgets them. Their pages
+// and errors are never seen; a panic in one is re-raised by stop.
 func (w *fanOut[T]) discard() {
 	if len(w.window) == 0 {
 		return
