@@ -18,8 +18,8 @@ import (
 // fetches up to pages pages concurrently. It fetches the first page alone,
 // since that page may report a Total or end the listing; then it asks for
 // the following offsets, guessing each page to be as long as the one before.
-// A page that comes back shorter than guessed (and is not the end) shows the
-// guesses after it wrong: those fetches are canceled, their pages and
+// A page that comes back shorter or longer than guessed (and is not the end)
+// shows the guesses after it wrong: those fetches are canceled, their pages and
 // errors discarded, and the walk goes on from the true offset. When the
 // server reports Total, no request goes past it; otherwise at most pages
 // requests go past the end of the listing.
