@@ -10,6 +10,10 @@ import (
 // already used: following it would fetch the same pages again, forever.
 var ErrRepeatedToken = errors.New("pager: repeated page token")
 
+// ErrTotalChanged reports that the Total of an Offset listing changed
+// during a walk under [StrictTotal].
+var ErrTotalChanged = errors.New("pager: listing total changed during the walk")
+
 // ErrLineTooLong reports an NDJSON line longer than [MaxLineSize].
 var ErrLineTooLong = errors.New("pager: NDJSON line too long")
 

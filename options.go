@@ -23,7 +23,9 @@ type config struct {
 	maxPageSize int // 0: no cap
 	startOffset int
 	startToken  string
+	skip        int // items to drop at the start of the walk (Resume)
 	shortEnds   bool
+	strictTotal bool
 	retry       RetryPolicy
 	maxLineSize int
 
@@ -96,6 +98,16 @@ func StartToken(tok string) Option {
 // and the default (end on an empty page, Last, or Total) loses nothing then.
 func StopOnShortPage() Option {
 	return optionFunc(func(c *config) { c.shortEnds = true })
+}
+
+// StrictTotal makes an Offset walk fail when the Total the server reports
+// changes between pages: the listing changed under the walk, which may
+// then have skipped or repeated items. The walk ends with a [*PageError]
+// wrapping [ErrTotalChanged] at the first page that reports the new total,
+// before yielding it. Without StrictTotal, a changed Total is only seen in
+// the pages' Total fields.
+func StrictTotal() Option {
+	return optionFunc(func(c *config) { c.strictTotal = true })
 }
 
 // MaxLineSize sets the longest NDJSON line accepted, in bytes; the default
