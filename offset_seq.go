@@ -66,9 +66,21 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 	if w.done {
 		return Page[T]{}, errEnd
 	}
-	w.done = true // until this page proves otherwise
-	req := Request{Offset: w.offset, Limit: w.src.cfg.limit()}
+	req := w.request()
 	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
+	return w.take(req, p, err)
+}
+
+// request returns the request for the walk's next page.
+func (w *offsetWalker[T]) request() Request {
+	return Request{Offset: w.offset, Limit: w.src.cfg.limit()}
+}
+
+// take moves the walk past the answer (p, err) to req, the request for its
+// next page, and returns what next returns for it. [Prefetch] fetches pages
+// ahead, and hands their answers to take in order.
+func (w *offsetWalker[T]) take(req Request, p Page[T], err error) (Page[T], error) {
+	w.done = true // until this page proves otherwise
 	if err != nil {
 		return Page[T]{}, err
 	}

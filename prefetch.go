@@ -51,7 +51,11 @@ func Prefetch[T any](src Source[T], pages int) Source[T] {
 	if o, ok := src.(*offsetSource[T]); ok {
 		return &fanOutSource[T]{src: o, n: pages}
 	}
-	return &readAheadSource[T]{src: src, n: pages}
+	ra := &readAheadSource[T]{src: src, n: pages}
+	if r, ok := src.(resumable[T]); ok {
+		return &resumableReadAhead[T]{ra, r}
+	}
+	return ra
 }
 
 // A crew runs the goroutines of one Prefetch walk: under a context that is
@@ -189,18 +193,43 @@ func send[T any](c *crew, ch chan<- outcome[T], o outcome[T]) bool {
 	}
 }
 
+// resumableReadAhead is a readAheadSource over a source that [Track] can
+// start at a checkpoint (a Token source, or a Prefetch of one).
+type resumableReadAhead[T any] struct {
+	*readAheadSource[T]
+	r resumable[T]
+}
+
+func (s *resumableReadAhead[T]) resume(c Checkpoint) (Source[T], error) {
+	src, err := s.r.resume(c)
+	if err != nil {
+		return nil, err
+	}
+	return Prefetch(src, s.n), nil
+}
+
+func (s *resumableReadAhead[T]) byToken() bool { return s.r.byToken() }
+
 // fanOutSource prefetches an Offset source with concurrent fetches.
 type fanOutSource[T any] struct {
 	src *offsetSource[T]
 	n   int
 }
 
+func (s *fanOutSource[T]) resume(c Checkpoint) (Source[T], error) {
+	src, err := s.src.resume(c)
+	if err != nil {
+		return nil, err
+	}
+	return Prefetch(src, s.n), nil
+}
+
+func (s *fanOutSource[T]) byToken() bool { return false }
+
 func (s *fanOutSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
 		walkWith(ctx, s.n, yield, func(c *crew, yield func(Page[T], error) bool) {
-			w := &fanOut[T]{src: s.src, n: s.n, c: c, next: s.src.cfg.startOffset}
-			w.limit = s.src.cfg.limit()
-			w.stride = w.limit
+			w := &fanOut[T]{seq: s.src.walk(c.ctx).(*offsetWalker[T]), n: s.n, c: c}
 			w.gen, w.genCancel = context.WithCancel(c.ctx)
 			defer func() { w.genCancel() }()
 			w.run(yield)
@@ -211,20 +240,21 @@ func (s *fanOutSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 // fanOut is the state of one concurrent Offset walk. It lives on the
 // caller's goroutine; only fetches run on others.
 type fanOut[T any] struct {
-	src   *offsetSource[T]
-	n     int
-	c     *crew
-	limit int
+	// seq is a sequential walk of the source, handed the answers in order
+	// instead of fetching them: it decides what is yielded, and what the
+	// next offset is.
+	seq *offsetWalker[T]
+	n   int
+	c   *crew
 
-	next   int               // offset of the next page to yield: what a sequential walk asks for next
-	stride int               // the length guessed for pages not yet in: that of the last page
+	stride int               // the length guessed for pages not yet in: that of the last page; 0 before the first
 	total  int               // the last Total reported; 0: unknown
-	window []slot[T]         // fetches for offsets next, then guesses at the pages after it
+	window []slot[T]         // fetches for seq's next page, then guesses at the pages after it
 	spare  []chan outcome[T] // emptied by the walk: no fetch sends on them again
 
-	// unproven holds the offsets requested at or past next. Requests past
-	// the end are among them, so keeping them to n bounds those when no
-	// Total says where the end is.
+	// unproven holds the offsets requested at or past seq's next. Requests
+	// past the end are among them, so keeping them to n bounds those when
+	// no Total says where the end is.
 	unproven []int
 
 	// The context of the fetches in the window, canceled when they are
@@ -234,8 +264,8 @@ type fanOut[T any] struct {
 }
 
 type slot[T any] struct {
-	offset int
-	out    chan outcome[T] // buffered: a fetch never waits for the walk
+	req Request
+	out chan outcome[T] // buffered: a fetch never waits for the walk
 }
 
 func (w *fanOut[T]) run(yield func(Page[T], error) bool) {
@@ -248,16 +278,14 @@ func (w *fanOut[T]) run(yield func(Page[T], error) bool) {
 		if o.panic != nil {
 			o.panic.raise()
 		}
-		if o.err != nil {
-			yield(Page[T]{}, o.err)
+		p, err := w.seq.take(head.req, o.page, o.err)
+		switch {
+		case err == errEnd:
 			return
-		}
-		p := o.page
-		if len(p.Items) == 0 {
+		case err != nil:
+			yield(Page[T]{}, err)
 			return
-		}
-		p.Offset, p.Token = head.offset, ""
-		if w.src.isLast(p, w.limit) {
+		case w.seq.done:
 			w.discard() // cancel the guesses past the end before the loop body runs
 			yield(p, nil)
 			return
@@ -270,16 +298,16 @@ func (w *fanOut[T]) run(yield func(Page[T], error) bool) {
 	}
 }
 
-// advance moves the walk past p, the page at next, and discards the
-// fetches in the window if p's length shows them to be at the wrong offsets.
+// advance notes p, the page just taken, and discards the fetches in the
+// window if p's length shows them to be at the wrong offsets.
 func (w *fanOut[T]) advance(p Page[T]) {
-	w.next += len(p.Items)
 	w.stride = len(p.Items)
 	if p.Total > 0 {
 		w.total = p.Total
 	}
-	w.unproven = slices.DeleteFunc(w.unproven, func(off int) bool { return off < w.next })
-	if len(w.window) > 0 && w.window[0].offset != w.next {
+	next := w.seq.offset
+	w.unproven = slices.DeleteFunc(w.unproven, func(off int) bool { return off < next })
+	if len(w.window) > 0 && w.window[0].req.Offset != next {
 		w.discard()
 	}
 }
@@ -296,18 +324,18 @@ func (w *fanOut[T]) discard() {
 }
 
 // fill starts fetches until the window holds n, or guessing further would
-// break a bound. The page at next is always fetched: a sequential walk
+// break a bound. The next page of seq is always fetched: a sequential walk
 // would ask for it.
 func (w *fanOut[T]) fill() {
 	for len(w.window) < w.n {
-		off := w.next
+		req := w.seq.request()
 		if k := len(w.window); k > 0 {
-			off = w.window[k-1].offset + w.stride
-			if !w.mayGuess(off) {
+			req.Offset = w.window[k-1].req.Offset + w.stride
+			if !w.mayGuess(req.Offset) {
 				return
 			}
 		}
-		w.launch(off)
+		w.launch(req)
 	}
 }
 
@@ -315,7 +343,7 @@ func (w *fanOut[T]) fill() {
 // of it are in.
 func (w *fanOut[T]) mayGuess(off int) bool {
 	switch {
-	case w.next == w.src.cfg.startOffset:
+	case w.stride == 0:
 		return false // the first page may end the listing or report its Total
 	case w.total > 0:
 		return off < w.total
@@ -324,18 +352,17 @@ func (w *fanOut[T]) mayGuess(off int) bool {
 	}
 }
 
-// launch starts the fetch of the page at off.
-func (w *fanOut[T]) launch(off int) {
-	s := slot[T]{offset: off}
+// launch starts the fetch of req.
+func (w *fanOut[T]) launch(req Request) {
+	s := slot[T]{req: req}
 	if k := len(w.spare); k > 0 {
 		s.out, w.spare = w.spare[k-1], w.spare[:k-1]
 	} else {
 		s.out = make(chan outcome[T], 1)
 	}
 	w.window = append(w.window, s)
-	w.unproven = append(w.unproven, off)
-	ctx, c, src := w.gen, w.c, w.src
-	req := Request{Offset: off, Limit: w.limit}
+	w.unproven = append(w.unproven, req.Offset)
+	ctx, c, src := w.gen, w.c, w.seq.src
 	// Go waits while n fetches run, discarded ones included, so that
 	// concurrency stays bounded; a discarded fetch was canceled.
 	c.g.Go(func() error {
@@ -347,7 +374,7 @@ func (w *fanOut[T]) launch(off int) {
 			}
 			s.out <- o
 		}()
-		o.page, o.err = fetch(ctx, &src.cfg, src.fetch, req, off)
+		o.page, o.err = fetch(ctx, &src.cfg, src.fetch, req, req.Offset)
 		returned = true
 		return nil
 	})

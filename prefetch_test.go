@@ -56,8 +56,9 @@ type randomServer struct {
 	clamp     int
 	total     bool
 	last      bool
-	shortRate int // one request in shortRate gets a short page; 0: none
-	failRate  int // one request in failRate fails for good, and one more fails once; 0: none
+	shortRate int  // one request in shortRate gets a short page; 0: none
+	failRate  int  // one request in failRate fails for good, and one more fails once; 0: none
+	drift     bool // one request in 5 reports a Total one more: the listing changed
 }
 
 func newRandomServer(r *rand.Rand) randomServer {
@@ -71,7 +72,30 @@ func newRandomServer(r *rand.Rand) randomServer {
 	if r.IntN(2) == 0 {
 		s.failRate = 8 + r.IntN(20)
 	}
+	s.drift = s.total && r.IntN(4) == 0
 	return s
+}
+
+// fetch returns f with the server's drift, if any.
+func (s randomServer) fetch(f pager.FetchFunc[int]) pager.FetchFunc[int] {
+	return func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
+		p, err := f(ctx, req)
+		if s.drift && p.Total > 0 && s.coin(req, "drift", 5) == 0 {
+			p.Total++
+		}
+		return p, err
+	}
+}
+
+// source returns a source of the given kind over srv, with its drift.
+func (s randomServer) source(kind string, srv *pagetest.Server, opts ...pager.Option) pager.Source[int] {
+	switch kind {
+	case "offset":
+		return pager.Offset(s.fetch(srv.Offset), opts...)
+	case "token":
+		return pager.Token(s.fetch(srv.Token), opts...)
+	}
+	return userSource{pager.Offset(s.fetch(srv.Offset), opts...)}
 }
 
 // coin returns a number from 0 to m-1 that depends only on the server, the
@@ -171,11 +195,14 @@ func TestPrefetchSameAsSequential(t *testing.T) {
 		if r.IntN(5) == 0 {
 			opts = append(opts, pager.StopOnShortPage())
 		}
+		if r.IntN(2) == 0 {
+			opts = append(opts, pager.StrictTotal())
+		}
 		for _, kind := range kinds {
 			seqSrv, _ := desc.start()
-			want := walk(context.Background(), source(kind, seqSrv, opts...))
+			want := walk(context.Background(), desc.source(kind, seqSrv, opts...))
 			preSrv, transientFrom := desc.start()
-			got := walk(context.Background(), pager.Prefetch(source(kind, preSrv, opts...), n))
+			got := walk(context.Background(), pager.Prefetch(desc.source(kind, preSrv, opts...), n))
 			where := fmt.Sprintf("case %d (%+v, n=%d, start %d), %s", i, desc, n, start, kind)
 			if diff := cmp.Diff(want, got, cmpErrors); diff != "" {
 				t.Fatalf("%s: Prefetch walk (-sequential +prefetch):\n%s", where, diff)
@@ -193,6 +220,9 @@ func TestPrefetchSameAsSequential(t *testing.T) {
 				}
 			}
 			past -= transientFrom(desc.n)
+			if desc.drift {
+				continue // the end moves
+			}
 			if desc.total && desc.n > 0 && start < desc.n {
 				if past > 0 {
 					t.Fatalf("%s: %d requests past the reported Total, want none:\n%v", where, past, preSrv.Requests())
@@ -605,4 +635,45 @@ func TestPrefetchBodyPanics(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPrefetchTrack checks that Track over a Prefetch sets the same
+// checkpoints as over its source, and resumes from one the same way.
+func TestPrefetchTrack(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	type step struct {
+		Item int
+		CP   pager.Checkpoint
+	}
+	track := func(src pager.Source[int], cp pager.Checkpoint) (steps []step) {
+		t.Helper()
+		for v, err := range pager.Track(context.Background(), src, &cp) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			steps = append(steps, step{v, cp})
+		}
+		return steps
+	}
+	for _, kind := range []string{"offset", "token"} {
+		srv := &pagetest.Server{N: 95, Clamp: 7}
+		src := source(kind, srv, pager.PageSize(10))
+		want := track(src, pager.Checkpoint{})
+		if diff := cmp.Diff(want, track(pager.Prefetch(src, 4), pager.Checkpoint{})); diff != "" {
+			t.Errorf("%s: Track (-source +Prefetch):\n%s", kind, diff)
+		}
+		from := want[41].CP // in the middle of a page
+		if diff := cmp.Diff(want[42:], track(pager.Prefetch(src, 4), from)); diff != "" {
+			t.Errorf("%s: Track from %v (-source +Prefetch):\n%s", kind, from, diff)
+		}
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Track of a Prefetch of a user source did not panic")
+			}
+		}()
+		var cp pager.Checkpoint
+		pager.Track(context.Background(), pager.Prefetch[int](userSource{}, 1), &cp)
+	}()
 }
