@@ -14,7 +14,7 @@ import (
 //
 //	go test -run '^$' -bench Prefetch -count 6 -benchmem | benchstat -col /n -
 //
-// BenchmarkPrefetchLatency walks 40 pages of 5 ms latency, with per-page
+// BenchmarkPrefetchLatency walks 40 pages of 20 ms latency, with per-page
 // work in the loop body, sequentially (n=seq) and with Prefetch(src, n);
 // x-ideal is the wall time over the ideal one. BenchmarkPrefetchOverhead
 // walks an in-memory listing with no latency, to measure what Prefetch
@@ -23,7 +23,7 @@ import (
 
 const (
 	pfPages   = 40
-	pfLatency = 5 * time.Millisecond
+	pfLatency = 20 * time.Millisecond
 )
 
 // pfListing returns fetch functions over a listing of pages pages of size
