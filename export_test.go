@@ -12,3 +12,8 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 
 // Sleep is the real sleep between retries.
 var Sleep = sleep
+
+// WithNow replaces the clock that times pages for OnPage.
+func WithNow(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}

@@ -55,7 +55,7 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Offset: w.offset, Limit: w.src.cfg.limit()}
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
 	if err != nil {
 		return Page[T]{}, err
 	}
@@ -65,6 +65,7 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)
 	w.done = w.src.isLast(p, req.Limit)
+	report(&w.src.cfg, &p, 0, t)
 	return p, nil
 }
 

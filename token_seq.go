@@ -77,16 +77,17 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Token: w.token, Limit: w.src.cfg.limit()}
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
 	if err != nil {
 		return Page[T]{}, err
 	}
 	p.Offset, p.Token = w.offset, req.Token
 	w.offset += len(p.Items)
+	if p.Next == "" && len(p.Items) == 0 {
+		return Page[T]{}, errEnd
+	}
+	report(&w.src.cfg, &p, 0, t)
 	if p.Next == "" {
-		if len(p.Items) == 0 {
-			return Page[T]{}, errEnd
-		}
 		return p, nil
 	}
 	if !w.use(p.Next) {
