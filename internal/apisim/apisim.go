@@ -262,9 +262,9 @@ func (s *Server) fail(w http.ResponseWriter, d dice) bool {
 type mode int
 
 const (
-	whole mode = iota
-	reset      // cut halfway, the connection reset
-	truncate   // cut halfway, the response complete
+	whole    mode = iota
+	reset         // cut halfway, the connection reset
+	truncate      // cut halfway, the response complete
 )
 
 func (s *Server) bodyMode(d dice) mode {
