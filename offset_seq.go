@@ -2,6 +2,7 @@ package pager
 
 import (
 	"context"
+	"fmt"
 	"iter"
 )
 
@@ -22,7 +23,7 @@ func Offset[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	}
 	c := newConfig(opts)
 	if c.startToken != "" {
-		panic("pager: StartToken given to an Offset source; use StartOffset")
+		panic("pager: StartToken (or a Token walk's checkpoint) given to an Offset source")
 	}
 	return &offsetSource[T]{fetch: fetch, cfg: c}
 }
@@ -37,13 +38,25 @@ func (s *offsetSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 }
 
 func (s *offsetSource[T]) walk(ctx context.Context) walker[T] {
-	return &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset}
+	return &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset + s.cfg.skip}
+}
+
+func (s *offsetSource[T]) byToken() bool { return false }
+
+func (s *offsetSource[T]) resume(c Checkpoint) (Source[T], error) {
+	if c.Token != "" {
+		return nil, fmt.Errorf("pager: checkpoint %v is a Token walk's, not an Offset walk's", c)
+	}
+	r := *s
+	r.cfg.startOffset, r.cfg.skip = c.Offset+c.Skip, 0
+	return &r, nil
 }
 
 type offsetWalker[T any] struct {
 	src    *offsetSource[T]
 	ctx    context.Context
 	offset int // of the next page
+	total  int // the first Total reported; 0: none yet
 	done   bool
 }
 
@@ -62,11 +75,27 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 	if len(p.Items) == 0 {
 		return Page[T]{}, errEnd
 	}
+	if err := w.checkTotal(p.Total); err != nil {
+		return Page[T]{}, &PageError{Offset: req.Offset, Attempts: 1, Err: err}
+	}
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)
 	w.done = w.src.isLast(p, req.Limit)
 	report(&w.src.cfg, &p, 0, t)
 	return p, nil
+}
+
+// checkTotal returns an error if the walk is strict about Total and total
+// differs from the first one reported.
+func (w *offsetWalker[T]) checkTotal(total int) error {
+	switch {
+	case total <= 0:
+	case w.total == 0:
+		w.total = total
+	case total != w.total && w.src.cfg.strictTotal:
+		return fmt.Errorf("%w: from %d to %d", ErrTotalChanged, w.total, total)
+	}
+	return nil
 }
 
 // isLast reports whether no page follows p, a page with items fetched with

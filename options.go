@@ -24,7 +24,9 @@ type config struct {
 	startOffset int
 	startToken  string
 	startPage   int
+	skip        int // items to drop at the start of the walk (Resume)
 	shortEnds   bool
+	strictTotal bool
 	retry       RetryPolicy
 	maxLineSize int
 	onPage      func(PageInfo) // nil: no report
@@ -111,6 +113,16 @@ func StartPage(n int) Option {
 // and the default (end on an empty page, Last, or Total) loses nothing then.
 func StopOnShortPage() Option {
 	return optionFunc(func(c *config) { c.shortEnds = true })
+}
+
+// StrictTotal makes an Offset walk fail when the Total the server reports
+// changes between pages: the listing changed under the walk, which may
+// then have skipped or repeated items. The walk ends with a [*PageError]
+// wrapping [ErrTotalChanged] at the first page that reports the new total,
+// before yielding it. Without StrictTotal, a changed Total is only seen in
+// the pages' Total fields.
+func StrictTotal() Option {
+	return optionFunc(func(c *config) { c.strictTotal = true })
 }
 
 // MaxLineSize sets the longest NDJSON line accepted, in bytes; the default

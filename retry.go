@@ -105,10 +105,11 @@ func (p *RetryPolicy) delay(attempt int, err error) (time.Duration, bool) {
 	if attempt >= p.Attempts || !p.retryable(err) {
 		return 0, false
 	}
-	ceil := p.MaxDelay
-	if shift := attempt; shift < 32 && p.MinDelay<<shift < ceil && p.MinDelay<<shift > 0 {
-		ceil = p.MinDelay << shift
+	ceil := p.MinDelay // doubled attempt times, without overflowing
+	for i := 0; i < attempt && ceil < p.MaxDelay; i++ {
+		ceil *= 2
 	}
+	ceil = min(ceil, p.MaxDelay)
 	d := p.MinDelay + rand.N(ceil-p.MinDelay+1)
 	var ra interface{ RetryAfter() time.Duration }
 	if errors.As(err, &ra) {

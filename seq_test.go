@@ -343,3 +343,53 @@ func TestBodyPanic(t *testing.T) {
 		}
 	}
 }
+
+// TestCombinatorsBreakEverywhere breaks out of every combinator's loop at
+// every position. Were yield called after it returned false, the range
+// statement would panic.
+func TestCombinatorsBreakEverywhere(t *testing.T) {
+	const n = 25
+	all := func() iter.Seq2[int, error] {
+		return pager.All(context.Background(), pager.Offset((&pagetest.Server{N: n}).Offset, pager.PageSize(10)))
+	}
+	id := func(i int) int { return i }
+	var cp pager.Checkpoint
+	seqs := map[string]func() iter.Seq2[int, error]{
+		"Take":   func() iter.Seq2[int, error] { return pager.Take(all(), n) },
+		"Filter": func() iter.Seq2[int, error] { return pager.Filter(all(), func(int) bool { return true }) },
+		"Map":    func() iter.Seq2[int, error] { return pager.Map(all(), id) },
+		"Dedupe": func() iter.Seq2[int, error] { return pager.Dedupe(all(), id) },
+		"Unique": func() iter.Seq2[int, error] { return pager.Unique(all(), id) },
+		"Track": func() iter.Seq2[int, error] {
+			cp = pager.Checkpoint{}
+			return pager.Track(context.Background(), pager.Offset((&pagetest.Server{N: n}).Offset, pager.PageSize(10)), &cp)
+		},
+		"Values": func() iter.Seq2[int, error] {
+			var err error
+			values := pager.Values(all(), &err)
+			return func(yield func(int, error) bool) {
+				for v := range values {
+					if !yield(v, nil) {
+						return
+					}
+				}
+			}
+		},
+	}
+	for name, seq := range seqs {
+		for stop := 1; stop <= n; stop++ {
+			count := 0
+			for v, err := range seq() {
+				if err != nil || v != count {
+					t.Fatalf("%s: got (%d, %v) at %d", name, v, err, count)
+				}
+				if count++; count == stop {
+					break
+				}
+			}
+			if count != stop {
+				t.Errorf("%s: got %d items, want %d", name, count, stop)
+			}
+		}
+	}
+}

@@ -52,8 +52,8 @@ type walker[T any] interface {
 	stop()
 }
 
-// walkable is a Source that can be walked page by page without cleanup:
-// the package's own Offset and Token sources.
+// walkable is a Source whose walks the package can pull page by page
+// without a coroutine: its own Offset and Token sources.
 type walkable[T any] interface {
 	walk(ctx context.Context) walker[T]
 }
