@@ -80,7 +80,11 @@ type Faults struct {
 	ErrorLine int // NDJSON: a plain-text error line ends the stream after this many records; 0: never
 	Heartbeat int // NDJSON: a blank line after every Heartbeat records; 0: none
 
-	Short  float64 // pages cut short, to between 1 and limit-1 records
+	// Short is the rate of pages cut short, to between 1 and limit-1
+	// records: harmless to offset and token walks, which ask for what
+	// they did not get, but it loses records on the page-number endpoints
+	// (Events, Repos), as it would for any client of such an API.
+	Short  float64
 	Insert float64 // page requests after which a record is inserted before the page
 	Delete float64 // page requests after which a record before the page is deleted
 
