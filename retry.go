@@ -53,22 +53,15 @@ func Retry(p RetryPolicy) Option {
 	return optionFunc(func(c *config) { c.retry = p })
 }
 
-// fetch calls f for req, the page at offset at of the walk, until it
-// succeeds, the policy gives up, or ctx is done. Every error it returns is a
-// *PageError.
-func fetch[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, at int) (Page[T], error) {
-	p, _, err := fetchTries(ctx, c, f, req, at)
-	return p, err
-}
-
 // tries is how a page fetch went, for [OnPage].
 type tries struct {
 	n    int           // attempts made
 	took time.Duration // from the first attempt to the answer; 0 without OnPage
 }
 
-// fetchTries is fetch, also saying how many tries the page took and how
-// long.
+// fetchTries calls f for req, the page at offset at of the walk, until it
+// succeeds, the policy gives up, or ctx is done, and says how many tries
+// that took and how long. Every error it returns is a *PageError.
 func fetchTries[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, at int) (Page[T], tries, error) {
 	var start time.Time
 	if c.onPage != nil {

@@ -127,11 +127,10 @@ type Server struct {
 	handlers sync.WaitGroup
 	closed   chan struct{}
 
-	mu      sync.Mutex
-	asked   map[string]int // times each request URL was asked for
-	ids     []int          // the listing, once a record was inserted or deleted; nil: 1 to N
-	nextID  int            // for the next inserted record
-	deleted map[int]bool   // for ids that stay 1 to N: none when ids == nil
+	mu     sync.Mutex
+	asked  map[string]int // times each request URL was asked for
+	ids    []int          // the listing, once a record was inserted or deleted; nil: 1 to N
+	nextID int            // for the next inserted record
 
 	stats statsCounters
 }
