@@ -81,9 +81,9 @@ type Faults struct {
 	Heartbeat int // NDJSON: a blank line after every Heartbeat records; 0: none
 
 	// Short is the rate of pages cut short, to between 1 and limit-1
-	// records: harmless to offset and token walks, which ask for what
-	// they did not get, but it loses records on the page-number endpoints
-	// (Events, Repos), as it would for any client of such an API.
+	// records, on the offset and token endpoints, whose clients ask again
+	// for what they did not get; on a page-number endpoint a short page
+	// would lose records for any client.
 	Short  float64
 	Insert float64 // page requests after which a record is inserted before the page
 	Delete float64 // page requests after which a record before the page is deleted

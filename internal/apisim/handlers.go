@@ -24,7 +24,7 @@ func (s *Server) serveRuns(resp *response, r *http.Request) {
 	if !ok {
 		return
 	}
-	ids, total := s.window(off, limit, resp.d)
+	ids, total := s.window(off, limit, resp.d, true)
 	b := append([]byte(nil), `{"runs":`...)
 	b = s.appendRecords(b, ids)
 	b = fmt.Appendf(b, `,"count":%d,"total":%d,"limit":%d,"offset":%d,"sort_by":"id","sort_order":"asc"}`, len(ids), total, limit, off)
@@ -37,7 +37,7 @@ func (s *Server) serveIssues(resp *response, r *http.Request) {
 	if !ok {
 		return
 	}
-	ids, _ := s.window(off, limit, resp.d)
+	ids, _ := s.window(off, limit, resp.d, true)
 	resp.json(s.appendRecords(nil, ids))
 	s.change(off+len(ids), resp.d)
 }
@@ -47,7 +47,7 @@ func (s *Server) serveLogs(resp *response, r *http.Request) {
 	if !ok {
 		return
 	}
-	ids, total := s.window(off, limit, resp.d)
+	ids, total := s.window(off, limit, resp.d, true)
 	b := append([]byte(nil), `{"items":`...)
 	b = s.appendRecords(b, ids)
 	b = fmt.Appendf(b, `,"total":%d,"limit":%d,"offset":%d,"has_more":%t}`, total, limit, off, off+len(ids) < total)
@@ -91,7 +91,7 @@ func (s *Server) serveObjects(resp *response, r *http.Request) {
 			return
 		}
 	}
-	ids, total := s.window(off, size, resp.d)
+	ids, total := s.window(off, size, resp.d, true)
 	next := "null"
 	switch end := off + len(ids); {
 	case k == max(s.cfg.Faults.RepeatToken, 2) && s.cfg.Faults.RepeatToken > 0:
@@ -189,7 +189,7 @@ func (s *Server) page(page, size int, d dice) ([]int, int) {
 	if off/size != page-1 { // overflow: far past any end
 		return nil, s.cfg.N
 	}
-	return s.window(off, size, d)
+	return s.window(off, size, d, false) // a short page would lose records
 }
 
 // json writes body, a JSON document, as the dice say: whole, truncated, or
@@ -243,7 +243,7 @@ func (s *Server) serveStream(resp *response, r *http.Request) {
 		return
 	}
 	f := s.cfg.Faults
-	ids, _ := s.window(off, 1<<62, dice{}) // never cut short
+	ids, _ := s.window(off, 1<<62, dice{}, false)
 	var out *bufio.Writer
 	var flush func() error
 	cut := -1 // records after which the connection is reset

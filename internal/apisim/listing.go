@@ -62,8 +62,8 @@ func (s *Server) appendRecords(b []byte, ids []int) []byte {
 }
 
 // window returns the ids of the records at [off, off+n) of the listing,
-// cut short as the dice say, and the listing's length.
-func (s *Server) window(off, n int, d dice) (ids []int, total int) {
+// cut short if short and the dice say so, and the listing's length.
+func (s *Server) window(off, n int, d dice, short bool) (ids []int, total int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	total = s.cfg.N
@@ -71,7 +71,7 @@ func (s *Server) window(off, n int, d dice) (ids []int, total int) {
 		total = len(s.ids)
 	}
 	end := min(off+n, total)
-	if end > off+1 && d.float(saltShort) < s.cfg.Faults.Short {
+	if short && end > off+1 && d.float(saltShort) < s.cfg.Faults.Short {
 		s.stats.short.Add(1)
 		end = off + 1 + d.intn(saltShort+1, end-off-1)
 	}
