@@ -87,7 +87,7 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	w.offset += len(p.Items)
 	if w.skip > 0 {
 		if len(p.Items) < w.skip {
-			return Page[T]{}, &PageError{Offset: p.Offset, Token: p.Token, Attempts: 1, Err: fmt.Errorf(
+			return Page[T]{}, &PageError{Offset: p.Offset, Token: p.Token, Attempts: t.n, Err: fmt.Errorf(
 				"pager: resumed page has %d items, fewer than the %d its checkpoint says were delivered: the listing or the page size changed", len(p.Items), w.skip)}
 		}
 		p.Items, p.Offset, w.skip = p.Items[w.skip:], p.Offset+w.skip, 0
