@@ -67,8 +67,8 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 		return Page[T]{}, errEnd
 	}
 	req := w.request()
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
-	return w.take(req, p, err)
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
+	return w.take(req, p, t, err)
 }
 
 // request returns the request for the walk's next page.
@@ -77,9 +77,9 @@ func (w *offsetWalker[T]) request() Request {
 }
 
 // take moves the walk past the answer (p, err) to req, the request for its
-// next page, and returns what next returns for it. [Prefetch] fetches pages
-// ahead, and hands their answers to take in order.
-func (w *offsetWalker[T]) take(req Request, p Page[T], err error) (Page[T], error) {
+// next page, which took t, and returns what next returns for it.
+// [Prefetch] fetches pages ahead, and hands their answers to take in order.
+func (w *offsetWalker[T]) take(req Request, p Page[T], t tries, err error) (Page[T], error) {
 	w.done = true // until this page proves otherwise
 	if err != nil {
 		return Page[T]{}, err
@@ -93,6 +93,7 @@ func (w *offsetWalker[T]) take(req Request, p Page[T], err error) (Page[T], erro
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)
 	w.done = w.src.isLast(p, req.Limit)
+	report(&w.src.cfg, &p, 0, t)
 	return p, nil
 }
 

@@ -23,14 +23,18 @@ type config struct {
 	maxPageSize int // 0: no cap
 	startOffset int
 	startToken  string
+	startPage   int
 	skip        int // items to drop at the start of the walk (Resume)
 	shortEnds   bool
 	strictTotal bool
 	retry       RetryPolicy
 	maxLineSize int
+	onPage      func(PageInfo) // nil: no report
 
-	// sleep waits for d or until ctx is done; tests replace it.
+	// sleep waits for d or until ctx is done, and now tells the time;
+	// tests replace them.
 	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
 }
 
 const (
@@ -42,7 +46,9 @@ func newConfig(opts []Option) config {
 	c := config{
 		pageSize:    defaultPageSize,
 		maxLineSize: defaultMaxLineSize,
+		startPage:   1,
 		sleep:       sleep,
+		now:         time.Now,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -90,6 +96,15 @@ func StartOffset(n int) Option {
 // Offset sources panic when given it.
 func StartToken(tok string) Option {
 	return optionFunc(func(c *config) { c.startToken = tok })
+}
+
+// StartPage resumes a PageNumber walk at page n (for example at a
+// [PageError]'s Page); give [StartOffset] too, with the PageError's Offset,
+// so that offsets and Total stay absolute. Other sources ignore it. It
+// panics if n < 1.
+func StartPage(n int) Option {
+	mustPositive("StartPage", n)
+	return optionFunc(func(c *config) { c.startPage = n })
 }
 
 // StopOnShortPage makes an Offset walk end after a page with fewer items than

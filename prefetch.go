@@ -121,6 +121,7 @@ func (p *caught) raise() {
 // panic that ended it.
 type outcome[T any] struct {
 	page  Page[T]
+	tries tries // Offset fan-out: how the fetch went, for OnPage
 	err   error
 	panic *caught
 }
@@ -278,7 +279,7 @@ func (w *fanOut[T]) run(yield func(Page[T], error) bool) {
 		if o.panic != nil {
 			o.panic.raise()
 		}
-		p, err := w.seq.take(head.req, o.page, o.err)
+		p, err := w.seq.take(head.req, o.page, o.tries, o.err)
 		switch {
 		case err == errEnd:
 			return
@@ -374,7 +375,7 @@ func (w *fanOut[T]) launch(req Request) {
 			}
 			s.out <- o
 		}()
-		o.page, o.err = fetch(ctx, &src.cfg, src.fetch, req, req.Offset)
+		o.page, o.tries, o.err = fetchTries(ctx, &src.cfg, src.fetch, req, req.Offset)
 		returned = true
 		return nil
 	})

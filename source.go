@@ -12,6 +12,7 @@ type Request struct {
 	Offset int    // Offset sources: items to skip
 	Token  string // Token sources: "" for the first page, then the previous page's Next
 	Limit  int    // the page size to ask the server for (after clamping)
+	Page   int    // PageNumber sources: the number of the page, from 1 (or StartPage)
 }
 
 // Page is one page of a listing. A [FetchFunc] fills Items and whichever of

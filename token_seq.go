@@ -79,7 +79,7 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Token: w.token, Limit: w.src.cfg.limit()}
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
 	if err != nil {
 		return Page[T]{}, err
 	}
@@ -87,15 +87,16 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	w.offset += len(p.Items)
 	if w.skip > 0 {
 		if len(p.Items) < w.skip {
-			return Page[T]{}, &PageError{Offset: p.Offset, Token: p.Token, Attempts: 1, Err: fmt.Errorf(
+			return Page[T]{}, &PageError{Offset: p.Offset, Token: p.Token, Attempts: t.n, Err: fmt.Errorf(
 				"pager: resumed page has %d items, fewer than the %d its checkpoint says were delivered: the listing or the page size changed", len(p.Items), w.skip)}
 		}
 		p.Items, p.Offset, w.skip = p.Items[w.skip:], p.Offset+w.skip, 0
 	}
+	if p.Next == "" && len(p.Items) == 0 {
+		return Page[T]{}, errEnd
+	}
+	report(&w.src.cfg, &p, 0, t)
 	if p.Next == "" {
-		if len(p.Items) == 0 {
-			return Page[T]{}, errEnd
-		}
 		return p, nil
 	}
 	if !w.use(p.Next) {
