@@ -49,8 +49,8 @@
 //
 // # Goroutines and cancellation
 //
-// [All], [Take], [Filter] and the Offset and Token sources run on the
-// caller's goroutine and start none. A done context ends a walk with its
+// The Offset, Token and PageNumber sources, and [All], [Take] and [Filter]
+// over them, run on the caller's goroutine and start none. A done context ends a walk with its
 // error (wrapped in a *PageError) before the next fetch, and wakes a retry's
 // sleep. [Prefetch] fetches ahead on other goroutines under a context of its
 // own, which it cancels when the loop ends; every goroutine it started has

@@ -88,11 +88,11 @@ func (w *offsetWalker[T]) take(req Request, p Page[T], t tries, err error) (Page
 		return Page[T]{}, errEnd
 	}
 	if err := w.checkTotal(p.Total); err != nil {
-		return Page[T]{}, &PageError{Offset: req.Offset, Attempts: 1, Err: err}
+		return Page[T]{}, &PageError{Offset: req.Offset, Attempts: t.n, Err: err}
 	}
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)
-	w.done = w.src.isLast(p, req.Limit)
+	w.done = isLast(&w.src.cfg, p, w.offset, req.Limit)
 	report(&w.src.cfg, &p, 0, t)
 	return p, nil
 }
@@ -110,12 +110,12 @@ func (w *offsetWalker[T]) checkTotal(total int) error {
 	return nil
 }
 
-// isLast reports whether no page follows p, a page with items fetched with
-// the given limit. With the empty page, this is the whole end-of-data rule
-// of an Offset walk.
-func (s *offsetSource[T]) isLast(p Page[T], limit int) bool {
-	end := p.Offset + len(p.Items)
+// isLast reports whether no page follows p, a page with items that ends at
+// position end of the listing and was fetched with the given limit. With
+// "an empty page ends the walk", this is the whole end-of-data rule of
+// Offset and PageNumber walks.
+func isLast[T any](c *config, p Page[T], end, limit int) bool {
 	return p.Last ||
 		p.Total > 0 && end >= p.Total ||
-		s.cfg.shortEnds && len(p.Items) < limit
+		c.shortEnds && len(p.Items) < limit
 }

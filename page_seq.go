@@ -87,9 +87,7 @@ func (w *pageWalker[T]) next() (Page[T], error) {
 	w.page++
 	w.longest = max(w.longest, len(w.prev))
 	w.prev = p.Items
-	w.done = p.Last ||
-		p.Total > 0 && w.offset >= p.Total ||
-		w.src.cfg.shortEnds && len(p.Items) < req.Limit
+	w.done = isLast(&w.src.cfg, p, w.offset, req.Limit)
 	report(&w.src.cfg, &p, req.Page, t)
 	return p, nil
 }
