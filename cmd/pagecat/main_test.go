@@ -63,6 +63,8 @@ func TestStyles(t *testing.T) {
 		{"events, detected", []string{"-page-size=50", s.URL + apisim.Events}},
 		{"repos, detected", []string{s.URL + apisim.Repos}},
 		{"repos", []string{"-style", "link", s.URL + apisim.Repos}},
+		{"runs, prefetched", []string{"-prefetch", "4", "-page-size", "20", s.URL + apisim.Runs}},
+		{"objects, prefetched", []string{"-prefetch", "3", s.URL + apisim.Objects}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {

@@ -25,7 +25,7 @@ type options struct {
 	limitParam, offsetParam, tokenParam, pageParam string
 	totalField, hasMoreField, nextField            string
 	headers                                        headers
-	take, retry                                    int
+	take, retry, prefetch                          int
 	startOffset, startPage                         int
 	startToken                                     string
 	progress                                       string
@@ -61,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Var(&o.headers, "H", "request header, as 'Name: value' (repeatable)")
 	fs.IntVar(&o.take, "take", 0, "stop after this many items (0: all)")
 	fs.IntVar(&o.retry, "retry", 5, "tries per page, the first included")
+	fs.IntVar(&o.prefetch, "prefetch", 0, "fetch up to N pages ahead of the output (offset style: N at once); 0: none")
 	fs.IntVar(&o.startOffset, "start-offset", 0, "resume at this offset")
 	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
 	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
@@ -82,8 +83,8 @@ func (o *options) check(args []string) error {
 		return errors.New("want one URL")
 	case o.style != "" && !contains(styles, o.style):
 		return fmt.Errorf("-style %q: want one of %s", o.style, strings.Join(styles, ", "))
-	case o.pageSize < 1 || o.maxPageSize < 0 || o.take < 0 || o.startOffset < 0 || o.startPage < 1:
-		return errors.New("-page-size and -start-page must be at least 1; -max-page-size, -take and -start-offset at least 0")
+	case o.pageSize < 1 || o.maxPageSize < 0 || o.take < 0 || o.startOffset < 0 || o.startPage < 1 || o.prefetch < 0:
+		return errors.New("-page-size and -start-page must be at least 1; -max-page-size, -take, -prefetch and -start-offset at least 0")
 	case o.progress != "auto" && o.progress != "always" && o.progress != "never":
 		return fmt.Errorf("-progress %q: want auto, always or never", o.progress)
 	}
@@ -176,16 +177,21 @@ func source(o *options, client *http.Client, prog *progress) pager.Source[json.R
 	if o.startToken != "" {
 		opts = append(opts, pager.StartToken(o.startToken))
 	}
+	var src pager.Source[json.RawMessage]
 	switch o.style {
 	case "token":
-		return pager.Token(pager.TokenFetch[json.RawMessage](ep), opts...)
+		src = pager.Token(pager.TokenFetch[json.RawMessage](ep), opts...)
 	case "page":
-		return pager.PageNumber(pager.PageFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...)
+		src = pager.PageNumber(pager.PageFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...)
 	case "link":
-		return pager.Link[json.RawMessage](ep, opts...)
+		src = pager.Link[json.RawMessage](ep, opts...)
 	default:
-		return pager.Offset(pager.OffsetFetch[json.RawMessage](ep), opts...)
+		src = pager.Offset(pager.OffsetFetch[json.RawMessage](ep), opts...)
 	}
+	if o.prefetch > 0 {
+		src = pager.Prefetch(src, o.prefetch)
+	}
+	return src
 }
 
 // export writes the items of src to stdout, one per line, and returns the
