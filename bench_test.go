@@ -3,6 +3,7 @@ package pager_test
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/pagerseq/pager"
@@ -22,7 +23,8 @@ const (
 	benchPage  = 1000
 )
 
-var benchPages = func() [][]int {
+// benchPages is built on first use, so that the tests do not pay for it.
+var benchPages = sync.OnceValue(func() [][]int {
 	pages := make([][]int, benchItems/benchPage)
 	for i := range pages {
 		pages[i] = make([]int, benchPage)
@@ -31,14 +33,14 @@ var benchPages = func() [][]int {
 		}
 	}
 	return pages
-}()
+})
 
 func fetchOffset(_ context.Context, req pager.Request) (pager.Page[int], error) {
-	i := req.Offset / benchPage
-	if i >= len(benchPages) {
+	pages, i := benchPages(), req.Offset/benchPage
+	if i >= len(pages) {
 		return pager.Page[int]{}, nil
 	}
-	return pager.Page[int]{Items: benchPages[i]}, nil
+	return pager.Page[int]{Items: pages[i]}, nil
 }
 
 func fetchToken(_ context.Context, req pager.Request) (pager.Page[int], error) {
@@ -46,8 +48,9 @@ func fetchToken(_ context.Context, req pager.Request) (pager.Page[int], error) {
 	if req.Token != "" {
 		i, _ = strconv.Atoi(req.Token)
 	}
-	p := pager.Page[int]{Items: benchPages[i]}
-	if i+1 < len(benchPages) {
+	pages := benchPages()
+	p := pager.Page[int]{Items: pages[i]}
+	if i+1 < len(pages) {
 		p.Next = strconv.Itoa(i + 1)
 	}
 	return p, nil
@@ -225,7 +228,7 @@ type event struct {
 	Msg   string
 }
 
-var benchEvents = func() [][]event {
+var benchEvents = sync.OnceValue(func() [][]event {
 	levels := []int{0, 0, 0, 1, 2}
 	msgs := []string{"started", "request served", "cache miss", "slow query", "retrying"}
 	pages := make([][]event, benchItems/benchPage)
@@ -237,14 +240,14 @@ var benchEvents = func() [][]event {
 		}
 	}
 	return pages
-}()
+})
 
 func fetchEvents(_ context.Context, req pager.Request) (pager.Page[event], error) {
-	i := req.Offset / benchPage
-	if i >= len(benchEvents) {
+	pages, i := benchEvents(), req.Offset/benchPage
+	if i >= len(pages) {
 		return pager.Page[event]{}, nil
 	}
-	return pager.Page[event]{Items: benchEvents[i]}, nil
+	return pager.Page[event]{Items: pages[i]}, nil
 }
 
 // BenchmarkAllEvents counts the errors and their bytes in 2M log events: a
