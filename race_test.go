@@ -1,0 +1,5 @@
+//go:build race
+
+package pager_test
+
+func init() { raceEnabled = true }
