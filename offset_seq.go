@@ -53,7 +53,7 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Offset: w.offset, Limit: w.src.cfg.limit()}
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req)
+	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
 	if err != nil {
 		return Page[T]{}, err
 	}

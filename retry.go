@@ -53,11 +53,12 @@ func Retry(p RetryPolicy) Option {
 	return optionFunc(func(c *config) { c.retry = p })
 }
 
-// fetch calls f for req until it succeeds, the policy gives up, or ctx is
-// done. Every error it returns is a *PageError.
-func fetch[T any](ctx context.Context, c *config, f FetchFunc[T], req Request) (Page[T], error) {
+// fetch calls f for req, the page at offset at of the walk, until it
+// succeeds, the policy gives up, or ctx is done. Every error it returns is a
+// *PageError.
+func fetch[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, at int) (Page[T], error) {
 	fail := func(attempts int, err error) (Page[T], error) {
-		return Page[T]{}, &PageError{Offset: req.Offset, Token: req.Token, Attempts: attempts, Err: err}
+		return Page[T]{}, &PageError{Offset: at, Token: req.Token, Attempts: attempts, Err: err}
 	}
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {

@@ -75,7 +75,7 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Token: w.token, Limit: w.src.cfg.limit()}
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req)
+	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
 	if err != nil {
 		return Page[T]{}, err
 	}

@@ -1,0 +1,14 @@
+package pager
+
+import (
+	"context"
+	"time"
+)
+
+// WithSleep replaces the sleep between retries, so tests never sleep for real.
+func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
+	return optionFunc(func(c *config) { c.sleep = f })
+}
+
+// Sleep is the real sleep between retries.
+var Sleep = sleep
