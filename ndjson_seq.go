@@ -124,7 +124,6 @@ type ndjsonWalk[T any] struct {
 	pending chan *batch[T]  // closed by the reader goroutine when it returns
 	work    chan *batch[T]  // nil when there are no workers
 	free    chan []byte     // read buffers of readSize, for reuse
-	readers sync.WaitGroup  // the reader goroutine
 	workers errgroup.Group
 	decode  func([]byte, *T) error // the consumer's decoder
 	offset  int                    // of the next item to yield
@@ -149,7 +148,6 @@ func (s *ndjsonSource[T]) start(ctx context.Context) *ndjsonWalk[T] {
 	}
 	w.wctx, w.cancel = context.WithCancel(ctx)
 	w.decode = w.newDecoder()
-	go w.read()
 	// With one P, workers would only take turns with the consumer: it
 	// decodes every batch itself.
 	if procs > 1 {
@@ -158,6 +156,7 @@ func (s *ndjsonSource[T]) start(ctx context.Context) *ndjsonWalk[T] {
 			w.workers.Go(w.worker)
 		}
 	}
+	go w.read()
 	return w
 }
 
