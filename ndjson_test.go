@@ -485,8 +485,8 @@ func TestNDJSONSkipBadLines(t *testing.T) {
 		`{"id":1}`,
 		`{"id":`, // 2: malformed
 		`{"id":3}`,
-		`{"id":4}{"id":4}`,                  // 4: two values
-		`{"id":"5"}`,                        // 5: wrong type
+		`{"id":4}{"id":4}`, // 4: two values
+		`{"id":"5"}`,       // 5: wrong type
 		`{"id":6,"msg":"` + strings.Repeat("x", 100) + `"}`, // 6: too long, caught on decoding
 		strings.Repeat(" ", 300<<10) + `{"id":7}`,           // 7: too long, caught on reading
 		`{"id":8}`,
@@ -578,7 +578,9 @@ func TestNDJSONPanics(t *testing.T) {
 		{"nil SkipBadLines", func() { pager.SkipBadLines(nil) }},
 		{"nil DecodeWith", func() { pager.DecodeWith(nil) }},
 		{"nil EncodeWith", func() { pager.EncodeWith(nil) }},
-		{"nil writer", func() { pager.WriteNDJSON(nil, pager.All(context.Background(), pager.NDJSON[rec](strings.NewReader("")))) }},
+		{"nil writer", func() {
+			pager.WriteNDJSON(nil, pager.All(context.Background(), pager.NDJSON[rec](strings.NewReader(""))))
+		}},
 		{"nil sequence", func() { pager.WriteNDJSON[rec](io.Discard, nil) }},
 	}
 	for _, tt := range tests {
