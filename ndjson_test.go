@@ -1,12 +1,16 @@
 package pager_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/pagerseq/pager"
 	"go.uber.org/goleak"
 )
@@ -815,4 +820,420 @@ func TestNDJSONDecodeWith(t *testing.T) {
 	if diff := cmp.Diff([]string{"ab", "cde"}, lines); diff != "" {
 		t.Errorf("lines given to the decoder (-want +got):\n%s", diff)
 	}
+}
+
+// seqOf returns a sequence of items, then err if not nil.
+func seqOf[T any](items []T, err error) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		for _, v := range items {
+			if !yield(v, nil) {
+				return
+			}
+		}
+		if err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}
+
+// failingWriter accepts n bytes, then fails.
+type failingWriter struct {
+	bytes.Buffer
+	n int
+}
+
+var errDiskFull = errors.New("disk full")
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.Len()+len(p) <= w.n {
+		return w.Buffer.Write(p)
+	}
+	n, _ := w.Buffer.Write(p[:w.n-w.Len()])
+	return n, errDiskFull
+}
+
+func TestWriteNDJSON(t *testing.T) {
+	stop := errors.New("page failed")
+	lines := func(n int) string { return genLines(n) }
+	recs := func(n int) []rec {
+		var rs []rec
+		for i := range n {
+			rs = append(rs, rec{ID: i, Msg: fmt.Sprintf("line %d of the stream", i)})
+		}
+		return rs
+	}
+	tests := []struct {
+		label   string
+		seq     iter.Seq2[rec, error]
+		opts    []pager.Option
+		w       *failingWriter
+		want    string
+		wantN   int
+		wantErr error  // errors.Is
+		wantMsg string // a part of the message
+		reason  string
+	}{
+		{label: "empty", seq: seqOf[rec](nil, nil), reason: "nothing to write"},
+		{label: "items", seq: seqOf(recs(3), nil), want: lines(3), wantN: 3, reason: "one value per line"},
+		{
+			label: "many items", seq: seqOf(recs(5000), nil), want: lines(5000), wantN: 5000,
+			reason: "more than one buffer",
+		},
+		{
+			label: "sequence error", seq: seqOf(recs(2), stop), want: lines(2), wantN: 2, wantErr: stop,
+			reason: "the items before the error are written, and the error returned",
+		},
+		{
+			label: "EncodeWith", seq: seqOf(recs(2), nil), opts: []pager.Option{pager.EncodeWith(func(v any) ([]byte, error) {
+				return []byte(fmt.Sprintf(`{"id":%d}`, v.(rec).ID)), nil
+			})},
+			want: "{\"id\":0}\n{\"id\":1}\n", wantN: 2, reason: "the encoder's output, and a newline",
+		},
+		{
+			label: "EncodeWith, two lines", seq: seqOf(recs(2), nil), opts: []pager.Option{pager.EncodeWith(func(v any) ([]byte, error) {
+				return json.MarshalIndent(v, "", " ")
+			})},
+			wantMsg: "pager: encoding item 0: pager: the encoded value spans lines", reason: "a value must stay on its line",
+		},
+		{
+			label: "EncodeWith, blank", seq: seqOf(recs(2), nil), opts: []pager.Option{pager.EncodeWith(func(v any) ([]byte, error) {
+				return []byte(" "), nil
+			})},
+			wantMsg: "blank", reason: "a blank line would be skipped by readers",
+		},
+		{
+			label: "write fails", seq: seqOf(recs(5000), nil), w: &failingWriter{n: 100000},
+			want: lines(5000)[:100000], wantN: strings.Count(lines(5000)[:100000], "\n"), wantErr: errDiskFull,
+			reason: "the count is of the items written in full",
+		},
+		{
+			label: "write fails, then sequence error", seq: seqOf(recs(10), stop), w: &failingWriter{n: 10},
+			want: lines(1)[:10], wantN: 0, wantErr: stop,
+			reason: "both errors are returned",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			w := tt.w
+			if w == nil {
+				w = &failingWriter{n: 1 << 30}
+			}
+			n, err := pager.WriteNDJSON(w, tt.seq, tt.opts...)
+			if n != tt.wantN {
+				t.Errorf("got count %d, want %d: %s", n, tt.wantN, tt.reason)
+			}
+			if tt.wantMsg == "" {
+				if got := w.String(); got != tt.want {
+					t.Errorf("got output %.80q…, want %.80q…: %s", got, tt.want, tt.reason)
+				}
+			}
+			switch {
+			case tt.wantErr == nil && tt.wantMsg == "":
+				if err != nil {
+					t.Errorf("got error %v, want none", err)
+				}
+			case tt.wantErr != nil && !errors.Is(err, tt.wantErr):
+				t.Errorf("got error %v, want %v: %s", err, tt.wantErr, tt.reason)
+			case !strings.Contains(fmt.Sprint(err), tt.wantMsg):
+				t.Errorf("got error %v, want one containing %q: %s", err, tt.wantMsg, tt.reason)
+			}
+		})
+	}
+}
+
+func TestWriteNDJSONEncodeError(t *testing.T) {
+	items := []any{1, "two", func() {}, 4}
+	var buf bytes.Buffer
+	n, err := pager.WriteNDJSON(&buf, seqOf(items, nil))
+	var ute *json.UnsupportedTypeError
+	if n != 2 || !errors.As(err, &ute) || !strings.HasPrefix(err.Error(), "pager: encoding item 2: ") {
+		t.Errorf("got %d, %v; want 2 and an error about item 2 wrapping the json error", n, err)
+	}
+	if got, want := buf.String(), "1\n\"two\"\n"; got != want {
+		t.Errorf("got output %q, want %q", got, want)
+	}
+}
+
+// TestWriteNDJSONTake is the early-terminating export.
+func TestWriteNDJSONTake(t *testing.T) {
+	r := &countingReader{r: newLogStream(100 << 20)}
+	var buf bytes.Buffer
+	n, err := pager.WriteNDJSON(&buf, pager.Take(pager.All(context.Background(), pager.NDJSON[logLine](r)), 1000))
+	if n != 1000 || err != nil {
+		t.Fatalf("got %d, %v; want 1000, nil", n, err)
+	}
+	if got := strings.Count(buf.String(), "\n"); got != 1000 {
+		t.Errorf("got %d lines, want 1000", got)
+	}
+	if r.n.Load() > 1<<20 {
+		t.Errorf("read %d bytes of the stream to export 1000 lines", r.n.Load())
+	}
+}
+
+// TestNDJSONRoundTrip writes random items and reads them back.
+func TestNDJSONRoundTrip(t *testing.T) {
+	type item struct {
+		ID    int               `json:"id"`
+		Name  string            `json:"name"`
+		Score float64           `json:"score"`
+		Tags  []string          `json:"tags"`
+		Attrs map[string]string `json:"attrs"`
+		Next  *item             `json:"next,omitempty"`
+		Raw   json.RawMessage   `json:"raw,omitempty"`
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	str := func() string {
+		runes := []rune("ab\n\r\t\"\\/<>&\u2028\u2029é😀\x00\x7f ")
+		s := make([]rune, rng.IntN(12))
+		for i := range s {
+			s[i] = runes[rng.IntN(len(runes))]
+		}
+		return string(s)
+	}
+	var gen func(depth int) item
+	gen = func(depth int) item {
+		it := item{ID: rng.Int(), Name: str(), Score: rng.NormFloat64() * 1e6}
+		for range rng.IntN(3) {
+			it.Tags = append(it.Tags, str())
+		}
+		if rng.IntN(2) == 0 {
+			it.Attrs = map[string]string{str(): str(), str(): str()}
+		}
+		if depth < 2 && rng.IntN(3) == 0 {
+			next := gen(depth + 1)
+			it.Next = &next
+		}
+		if rng.IntN(4) == 0 {
+			it.Raw = json.RawMessage(`[1,{"a":"b"}]`)
+		}
+		return it
+	}
+	forProcs(t, func(t *testing.T) {
+		for round := range 20 {
+			items := make([]item, rng.IntN(3000))
+			for i := range items {
+				items[i] = gen(0)
+			}
+			var buf bytes.Buffer
+			if n, err := pager.WriteNDJSON(&buf, seqOf(items, nil)); n != len(items) || err != nil {
+				t.Fatalf("round %d: wrote %d of %d items: %v", round, n, len(items), err)
+			}
+			got, err := pager.Collect(pager.All(context.Background(), pager.NDJSON[item](&buf)))
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			if diff := cmp.Diff(items, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("round %d: items read back (-wrote +read):\n%s", round, diff)
+			}
+		}
+	})
+}
+
+// TestNDJSONHTTP reads a stream from a real HTTP server that sends a line
+// at a time, and breaks out of the loop in the middle: the connection must
+// close, and the server see it.
+func TestNDJSONHTTP(t *testing.T) {
+	const lines, breakAt = 1000, 20
+	gone := make(chan int, 1) // lines the handler wrote before the client left
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Accept") != "application/x-ndjson" {
+			http.Error(w, "want Accept: application/x-ndjson", http.StatusNotAcceptable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		for i := range lines {
+			if _, err := fmt.Fprintf(w, `{"id":%d}`+"\n", i); err != nil {
+				gone <- i
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				gone <- i
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+		gone <- lines
+	}))
+	defer srv.Close()
+
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/x-ndjson")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got := 0
+	for v, err := range pager.All(req.Context(), pager.NDJSON[rec](resp.Body)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.ID != got {
+			t.Fatalf("got id %d, want %d", v.ID, got)
+		}
+		if got++; got == breakAt {
+			break
+		}
+	}
+	select {
+	case n := <-gone:
+		if n >= lines {
+			t.Errorf("the server wrote all %d lines, want it cut off after the break", n)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server did not see the client go within 5s of the break")
+	}
+}
+
+// TestNDJSONHTTPCutOff reads a stream that the server cuts off in the
+// middle of a line.
+func TestNDJSONHTTPCutOff(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		fmt.Fprint(w, `{"id":0}`+"\n"+`{"id":1}`+"\n"+`{"id":`)
+		w.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // closes the connection
+	}))
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, err := pager.Collect(pager.All(context.Background(), pager.NDJSON[rec](resp.Body)))
+	if len(got) != 2 {
+		t.Errorf("got %d items, want the 2 before the cut", len(got))
+	}
+	checkLineErr(t, err, &lineErr{Line: 3, Offset: 18, Is: io.ErrUnexpectedEOF})
+}
+
+// TestNDJSONHTTPCancel cancels the request's context while the body is
+// blocked waiting for the server.
+func TestNDJSONHTTPCancel(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"id":0}`+"\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got int
+	var gotErr error
+	for _, err := range pager.All(ctx, pager.NDJSON[rec](resp.Body)) {
+		if err != nil {
+			gotErr = err
+			break
+		}
+		got++
+		time.AfterFunc(20*time.Millisecond, cancel)
+	}
+	if got != 1 || !errors.Is(gotErr, context.Canceled) {
+		t.Errorf("got %d items, %v; want 1, context.Canceled", got, gotErr)
+	}
+}
+
+// TestNDJSONMemoryFlat reads 16 MB and 128 MB streams: the peak heap must
+// not grow with the stream. BenchmarkNDJSONMemory goes to 1 GB.
+func TestNDJSONMemoryFlat(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("reads 144 MB")
+	}
+	peak := func(size int64) uint64 {
+		return heapPeak(func() {
+			for _, err := range pager.All(context.Background(), pager.NDJSON[logLine](newLogStream(size))) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	small, large := peak(16<<20), peak(128<<20)
+	t.Logf("peak heap: %.1f MB for 16 MB, %.1f MB for 128 MB", float64(small)/(1<<20), float64(large)/(1<<20))
+	if large > 2*small+8<<20 {
+		t.Errorf("peak heap grew from %d to %d bytes with the stream, want it flat", small, large)
+	}
+}
+
+// FuzzNDJSON checks, on arbitrary bytes, that reading never panics or
+// hangs, that every line json.Valid accepts is yielded in order, and that
+// every other line is reported, with its number and offset.
+func FuzzNDJSON(f *testing.F) {
+	for _, s := range []string{
+		"", "\n", `{"a":1}`, "{\"a\":1}\r\n[2]\n\n 3 \n\"x\"", "\xEF\xBB\xBFnull\n", "{\"a\":\n1}",
+		"1 2\n", "\xEF\xBB\xBF", "\r\r\n", `{"a":"` + strings.Repeat("x", 100) + `"}`, "\xff\n{}",
+	} {
+		f.Add([]byte(s))
+	}
+	const maxLine = 64
+	f.Fuzz(func(t *testing.T, data []byte) {
+		type report struct {
+			Line   int
+			Offset int64
+		}
+		// What line-by-line json.Unmarshal makes of data.
+		var want []json.RawMessage
+		var wantBad []report
+		off := int64(0)
+		for i, line := range bytes.SplitAfter(data, []byte("\n")) {
+			start := off
+			off += int64(len(line))
+			if i == 0 && bytes.HasPrefix(line, []byte("\xEF\xBB\xBF")) {
+				line, start = line[3:], start+3
+			}
+			line = bytes.TrimSuffix(line, []byte("\n"))
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			if len(bytes.Trim(line, " \t\r\n")) == 0 {
+				continue
+			}
+			var v json.RawMessage
+			err := json.Unmarshal(line, &v)
+			if (err == nil) != json.Valid(line) {
+				t.Fatalf("json.Unmarshal and json.Valid disagree on %q", line)
+			}
+			if err != nil || len(line) > maxLine {
+				wantBad = append(wantBad, report{i + 1, start})
+				continue
+			}
+			want = append(want, v)
+		}
+		for _, wrap := range []func(io.Reader) io.Reader{
+			func(r io.Reader) io.Reader { return r },
+			iotest.OneByteReader,
+		} {
+			var bad []report
+			src := pager.NDJSON[json.RawMessage](wrap(bytes.NewReader(data)), pager.MaxLineSize(maxLine),
+				pager.SkipBadLines(func(e *pager.LineError) error {
+					bad = append(bad, report{e.Line, e.Offset})
+					return nil
+				}))
+			got, err := pager.Collect(pager.All(context.Background(), src))
+			if err != nil {
+				t.Fatalf("got error %v, want every bad line skipped", err)
+			}
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("items (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantBad, bad, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("bad lines (-want +got):\n%s", diff)
+			}
+		}
+	})
 }
