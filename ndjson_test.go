@@ -1010,8 +1010,8 @@ func TestNDJSONRoundTrip(t *testing.T) {
 		return it
 	}
 	forProcs(t, func(t *testing.T) {
-		for round := range 20 {
-			items := make([]item, rng.IntN(3000))
+		for round := range 10 {
+			items := make([]item, rng.IntN(1000))
 			for i := range items {
 				items[i] = gen(0)
 			}
