@@ -54,5 +54,8 @@
 // error (wrapped in a *PageError) before the next fetch, and wakes a retry's
 // sleep. [Prefetch] fetches ahead on other goroutines under a context of its
 // own, which it cancels when the loop ends, however it ends; every goroutine
-// it started has exited before the range statement returns.
+// it started has exited before the range statement returns. So does an
+// [NDJSON] walk, which reads the stream on a goroutine of its own and
+// decodes lines on up to GOMAXPROCS more; a done context ends it with
+// ctx.Err(), closing the reader (an HTTP body) to stop a read in flight.
 package pager

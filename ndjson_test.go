@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/logstream"
 	"go.uber.org/goleak"
 )
 
@@ -614,8 +615,8 @@ func TestNDJSONLazy(t *testing.T) {
 // TestNDJSONTakeReadsLittle takes 10 lines of a 100 MB stream.
 func TestNDJSONTakeReadsLittle(t *testing.T) {
 	forProcs(t, func(t *testing.T) {
-		r := &countingReader{r: newLogStream(100 << 20)}
-		got, err := pager.Collect(pager.Take(pager.All(context.Background(), pager.NDJSON[logLine](r)), 10))
+		r := &countingReader{r: logstream.New(100 << 20)}
+		got, err := pager.Collect(pager.Take(pager.All(context.Background(), pager.NDJSON[logstream.Line](r)), 10))
 		if err != nil || len(got) != 10 {
 			t.Fatalf("got %d items, %v; want 10", len(got), err)
 		}
@@ -957,9 +958,9 @@ func TestWriteNDJSONEncodeError(t *testing.T) {
 
 // TestWriteNDJSONTake is the early-terminating export.
 func TestWriteNDJSONTake(t *testing.T) {
-	r := &countingReader{r: newLogStream(100 << 20)}
+	r := &countingReader{r: logstream.New(100 << 20)}
 	var buf bytes.Buffer
-	n, err := pager.WriteNDJSON(&buf, pager.Take(pager.All(context.Background(), pager.NDJSON[logLine](r)), 1000))
+	n, err := pager.WriteNDJSON(&buf, pager.Take(pager.All(context.Background(), pager.NDJSON[logstream.Line](r)), 1000))
 	if n != 1000 || err != nil {
 		t.Fatalf("got %d, %v; want 1000, nil", n, err)
 	}
@@ -1158,7 +1159,7 @@ func TestNDJSONMemoryFlat(t *testing.T) {
 	}
 	peak := func(size int64) uint64 {
 		return heapPeak(func() {
-			for _, err := range pager.All(context.Background(), pager.NDJSON[logLine](newLogStream(size))) {
+			for _, err := range pager.All(context.Background(), pager.NDJSON[logstream.Line](logstream.New(size))) {
 				if err != nil {
 					t.Fatal(err)
 				}
