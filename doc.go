@@ -57,5 +57,6 @@
 // it started has exited before the range statement returns. So does an
 // [NDJSON] walk, which reads the stream on a goroutine of its own and
 // decodes lines on up to GOMAXPROCS more; a done context ends it with
-// ctx.Err(), closing the reader (an HTTP body) to stop a read in flight.
+// ctx.Err(), closing the reader (an HTTP body) to stop a read in flight
+// (see NDJSON for a reader that cannot be closed).
 package pager
