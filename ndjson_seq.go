@@ -197,7 +197,7 @@ func (w *ndjsonWalk[T]) run(yield func(Page[T], error) bool) {
 			// The reader is done: at the end of the stream, or because
 			// the context is done.
 			if !w.eof {
-				yield(Page[T]{}, w.ctx.Err())
+				yield(Page[T]{}, w.wctx.Err()) // the caller's ctx.Err()
 			}
 			return
 		}
@@ -239,7 +239,7 @@ func (w *ndjsonWalk[T]) deliver(b *batch[T], yield func(Page[T], error) bool) bo
 		if err != nil {
 			// A read fails when the context of an HTTP request is done:
 			// say so plainly.
-			if cerr := w.ctx.Err(); cerr != nil {
+			if cerr := w.ctx.Err(); cerr != nil && bad.fatal {
 				err = cerr
 			}
 			yield(Page[T]{}, err)

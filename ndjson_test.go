@@ -1238,3 +1238,30 @@ func FuzzNDJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestNDJSONDecoderGoexit checks that a decoder's runtime.Goexit (as
+// t.FailNow does) ends the goroutine ranging over the walk, wherever the
+// decoder ran.
+func TestNDJSONDecoderGoexit(t *testing.T) {
+	forProcs(t, func(t *testing.T) {
+		var calls atomic.Int64
+		decode := func(data []byte, v any) error {
+			if calls.Add(1) == 5000 {
+				runtime.Goexit()
+			}
+			return json.Unmarshal(data, v)
+		}
+		returned := make(chan bool)
+		go func() {
+			normal := false
+			defer func() { returned <- normal }()
+			for range pager.All(context.Background(), pager.NDJSON[rec](strings.NewReader(genLines(20000)), pager.DecodeWith(decode))) {
+			}
+			normal = true
+		}()
+		if <-returned {
+			t.Error("the loop ended normally, want the decoder's Goexit to end its goroutine")
+		}
+		goleak.VerifyNone(t)
+	})
+}
