@@ -3,6 +3,7 @@ package pager_test
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/pagerseq/pager"
@@ -22,7 +23,8 @@ const (
 	benchPage  = 1000
 )
 
-var benchPages = func() [][]int {
+// benchPages is built on first use, so that the tests do not pay for it.
+var benchPages = sync.OnceValue(func() [][]int {
 	pages := make([][]int, benchItems/benchPage)
 	for i := range pages {
 		pages[i] = make([]int, benchPage)
@@ -31,14 +33,14 @@ var benchPages = func() [][]int {
 		}
 	}
 	return pages
-}()
+})
 
 func fetchOffset(_ context.Context, req pager.Request) (pager.Page[int], error) {
-	i := req.Offset / benchPage
-	if i >= len(benchPages) {
+	pages, i := benchPages(), req.Offset/benchPage
+	if i >= len(pages) {
 		return pager.Page[int]{}, nil
 	}
-	return pager.Page[int]{Items: benchPages[i]}, nil
+	return pager.Page[int]{Items: pages[i]}, nil
 }
 
 func fetchToken(_ context.Context, req pager.Request) (pager.Page[int], error) {
@@ -46,8 +48,9 @@ func fetchToken(_ context.Context, req pager.Request) (pager.Page[int], error) {
 	if req.Token != "" {
 		i, _ = strconv.Atoi(req.Token)
 	}
-	p := pager.Page[int]{Items: benchPages[i]}
-	if i+1 < len(benchPages) {
+	pages := benchPages()
+	p := pager.Page[int]{Items: pages[i]}
+	if i+1 < len(pages) {
 		p.Next = strconv.Itoa(i + 1)
 	}
 	return p, nil
@@ -215,5 +218,87 @@ func BenchmarkFilter(b *testing.B) {
 			}
 		}
 		reportPerItem(b, sum)
+	})
+}
+
+// event is a more realistic item than an int: a decoded log line.
+type event struct {
+	ID    int64
+	Level int
+	Msg   string
+}
+
+var benchEvents = sync.OnceValue(func() [][]event {
+	levels := []int{0, 0, 0, 1, 2}
+	msgs := []string{"started", "request served", "cache miss", "slow query", "retrying"}
+	pages := make([][]event, benchItems/benchPage)
+	for i := range pages {
+		pages[i] = make([]event, benchPage)
+		for j := range pages[i] {
+			id := i*benchPage + j
+			pages[i][j] = event{ID: int64(id), Level: levels[id%5], Msg: msgs[id%5]}
+		}
+	}
+	return pages
+})
+
+func fetchEvents(_ context.Context, req pager.Request) (pager.Page[event], error) {
+	pages, i := benchEvents(), req.Offset/benchPage
+	if i >= len(pages) {
+		return pager.Page[event]{}, nil
+	}
+	return pager.Page[event]{Items: pages[i]}, nil
+}
+
+// BenchmarkAllEvents counts the errors and their bytes in 2M log events: a
+// loop body that does some work, as real ones do.
+func BenchmarkAllEvents(b *testing.B) {
+	ctx := context.Background()
+	report := func(b *testing.B, n, size int) {
+		if n != benchItems/5 || size != benchItems/5*len("retrying") {
+			b.Fatalf("got %d errors of %d bytes", n, size)
+		}
+		sink = n + size
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchItems, "ns/item")
+	}
+	b.Run("impl=hand", func(b *testing.B) {
+		var n, size int
+		for range b.N {
+			n, size = 0, 0
+			for offset := 0; ; {
+				page, err := fetchEvents(ctx, pager.Request{Offset: offset, Limit: benchPage})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(page.Items) == 0 {
+					break
+				}
+				for _, e := range page.Items {
+					if e.Level == 2 {
+						n++
+						size += len(e.Msg)
+					}
+				}
+				offset += len(page.Items)
+			}
+		}
+		report(b, n, size)
+	})
+	b.Run("impl=pager", func(b *testing.B) {
+		src := pager.Offset(fetchEvents, pager.PageSize(benchPage))
+		var n, size int
+		for range b.N {
+			n, size = 0, 0
+			for e, err := range pager.All(ctx, src) {
+				if err != nil {
+					b.Fatal(err)
+				}
+				if e.Level == 2 {
+					n++
+					size += len(e.Msg)
+				}
+			}
+		}
+		report(b, n, size)
 	})
 }

@@ -10,24 +10,39 @@ import (
 // already used: following it would fetch the same pages again, forever.
 var ErrRepeatedToken = errors.New("pager: repeated page token")
 
+// ErrRepeatedPage reports that a PageNumber walk was answered with the same
+// items as the page before: a server that ignores the page parameter, or
+// answers past its end with its last page again. See [PageNumber].
+var ErrRepeatedPage = errors.New("pager: page repeats the page before it")
+
+// ErrTotalChanged reports that the Total of an Offset listing changed
+// during a walk under [StrictTotal].
+var ErrTotalChanged = errors.New("pager: listing total changed during the walk")
+
 // ErrLineTooLong reports an NDJSON line longer than [MaxLineSize].
 var ErrLineTooLong = errors.New("pager: NDJSON line too long")
 
 // A PageError reports a page that could not be fetched, and where to resume:
 // [StartOffset](Offset) for an Offset walk, [StartToken](Token) for a Token
-// walk. Every page error an Offset or Token walk yields is a *PageError.
+// walk, [StartPage](Page) and StartOffset(Offset) for a PageNumber walk.
+// Every page error an Offset, Token or PageNumber walk yields is a
+// *PageError.
 type PageError struct {
 	Offset   int    // where the failed page starts
 	Token    string // the token the failed page was (or would have been) fetched with
+	Page     int    // PageNumber walks: the number of the failed page; 0 for others
 	Attempts int    // how many times the page was tried; 0 if it never was
 	Err      error  // the cause
 }
 
 func (e *PageError) Error() string {
 	var b strings.Builder
-	if e.Token != "" {
+	switch {
+	case e.Token != "":
 		fmt.Fprintf(&b, "pager: page with token %q (offset %d)", e.Token, e.Offset)
-	} else {
+	case e.Page > 0:
+		fmt.Fprintf(&b, "pager: page %d (offset %d)", e.Page, e.Offset)
+	default:
 		fmt.Fprintf(&b, "pager: page at offset %d", e.Offset)
 	}
 	if e.Attempts > 1 {

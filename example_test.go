@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 
@@ -194,4 +196,34 @@ func ExampleToken() {
 	// "": [ada bob], resume with "v1.QnVp"
 	// "v1.QnVp": [cy], resume with "v1.VGhl"
 	// "v1.VGhl": [dee], resume with ""
+}
+
+func ExampleOnPage() {
+	// A logger that writes its records without the time, for the output below.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey || a.Key == "elapsed" {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	logPage := func(p pager.PageInfo) {
+		logger.Info("page", "offset", p.Offset, "items", p.Items, "total", p.Total,
+			"attempts", p.Attempts, "elapsed", p.Elapsed)
+	}
+	src := pager.Offset(quietRuns, pager.PageSize(3), pager.OnPage(logPage))
+	runs, err := pager.Collect(pager.All(context.Background(), src))
+	fmt.Println(len(runs), err)
+	// Output:
+	// level=INFO msg=page offset=0 items=3 total=7 attempts=1
+	// level=INFO msg=page offset=3 items=3 total=7 attempts=1
+	// level=INFO msg=page offset=6 items=1 total=7 attempts=1
+	// 7 <nil>
+}
+
+// quietRuns is fetchRuns without the printing.
+func quietRuns(ctx context.Context, req pager.Request) (pager.Page[Run], error) {
+	end := min(req.Offset+min(req.Limit, 3), len(runs))
+	return pager.Page[Run]{Items: runs[req.Offset:end], Total: len(runs)}, nil
 }

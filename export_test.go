@@ -12,3 +12,15 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 
 // Sleep is the real sleep between retries.
 var Sleep = sleep
+
+// WithNow replaces the clock that times pages for OnPage.
+func WithNow(now func() time.Time) Option {
+	return optionFunc(func(c *config) { c.now = now })
+}
+
+// WithClock makes e's rate-limit pacing and Retry-After dates use now and
+// sleep instead of the real time.
+func WithClock(e Endpoint, now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) Endpoint {
+	e.clock = clock{nowFunc: now, sleepFunc: sleep}
+	return e
+}

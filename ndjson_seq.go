@@ -46,8 +46,10 @@ import (
 // walk waits for that read to return, unless the context is done: then the
 // read is abandoned, and the goroutine making it exits when it returns. A
 // done context ends the walk with ctx.Err(). Every other goroutine the walk
-// started has exited before the range statement returns; a panic in the
-// decoder is raised again on the goroutine ranging over the walk.
+// started has exited before a range statement over Pages returns, however
+// it ends ([All] leaves that to the garbage collector when its loop body
+// panics). A panic in the decoder is raised again on the goroutine ranging
+// over the walk.
 //
 // NDJSON panics if r is nil.
 func NDJSON[T any](r io.Reader, opts ...Option) Source[T] {

@@ -26,9 +26,6 @@ import (
 	"go.uber.org/goleak"
 )
 
-// raceEnabled is set in race_test.go.
-var raceEnabled bool
-
 type rec struct {
 	ID  int    `json:"id"`
 	Msg string `json:"msg,omitempty"`
@@ -315,8 +312,8 @@ func TestNDJSONReaders(t *testing.T) {
 		"empty 50x": func(r io.Reader) io.Reader { return &emptyReads{r: r, n: 50} },
 	}
 	for name, wrap := range readers {
-		forProcs(t, func(t *testing.T) {
-			t.Run(name, func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
+			forProcs(t, func(t *testing.T) {
 				got, err := pager.Collect(pager.All(context.Background(), pager.NDJSON[rec](wrap(strings.NewReader(input)))))
 				if err != nil {
 					t.Fatal(err)
@@ -785,20 +782,47 @@ func TestNDJSONDecoderPanic(t *testing.T) {
 	})
 }
 
+// TestNDJSONLoopBodyPanic panics in the loop body. Ranging over Pages stops
+// every goroutine before the panic leaves the loop; All, which is free of
+// defer so that the loop body is inlined, leaves the walk to the garbage
+// collector (see the package doc).
 func TestNDJSONLoopBodyPanic(t *testing.T) {
-	forProcs(t, func(t *testing.T) {
-		defer func() {
-			if r := recover(); r != "loop body" {
-				t.Errorf("got panic %v, want the loop body's", r)
+	loops := map[string]func(src pager.Source[rec]){
+		"Pages": func(src pager.Source[rec]) {
+			for p := range src.Pages(context.Background()) {
+				if p.Offset > 3000 {
+					panic("loop body")
+				}
 			}
-			goleak.VerifyNone(t)
-		}()
-		for v := range pager.All(context.Background(), pager.NDJSON[rec](strings.NewReader(genLines(20000)))) {
-			if v.ID == 3000 {
-				panic("loop body")
+		},
+		"All": func(src pager.Source[rec]) {
+			for v := range pager.All(context.Background(), src) {
+				if v.ID == 3000 {
+					panic("loop body")
+				}
 			}
-		}
-	})
+		},
+	}
+	for name, loop := range loops {
+		t.Run(name, func(t *testing.T) {
+			forProcs(t, func(t *testing.T) {
+				func() {
+					defer func() {
+						if r := recover(); r != "loop body" {
+							t.Errorf("got panic %v, want the loop body's", r)
+						}
+					}()
+					loop(pager.NDJSON[rec](strings.NewReader(genLines(20000))))
+				}()
+				if name == "All" {
+					for range 3 {
+						runtime.GC()
+					}
+				}
+				goleak.VerifyNone(t)
+			})
+		})
+	}
 }
 
 func TestNDJSONDecodeWith(t *testing.T) {

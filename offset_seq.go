@@ -2,6 +2,7 @@ package pager
 
 import (
 	"context"
+	"fmt"
 	"iter"
 )
 
@@ -22,7 +23,7 @@ func Offset[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	}
 	c := newConfig(opts)
 	if c.startToken != "" {
-		panic("pager: StartToken given to an Offset source; use StartOffset")
+		panic("pager: StartToken (or a Token walk's checkpoint) given to an Offset source")
 	}
 	return &offsetSource[T]{fetch: fetch, cfg: c}
 }
@@ -37,41 +38,84 @@ func (s *offsetSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 }
 
 func (s *offsetSource[T]) walk(ctx context.Context) walker[T] {
-	return &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset}
+	return &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset + s.cfg.skip}
+}
+
+func (s *offsetSource[T]) byToken() bool { return false }
+
+func (s *offsetSource[T]) resume(c Checkpoint) (Source[T], error) {
+	if c.Token != "" {
+		return nil, fmt.Errorf("pager: checkpoint %v is a Token walk's, not an Offset walk's", c)
+	}
+	r := *s
+	r.cfg.startOffset, r.cfg.skip = c.Offset+c.Skip, 0
+	return &r, nil
 }
 
 type offsetWalker[T any] struct {
 	src    *offsetSource[T]
 	ctx    context.Context
 	offset int // of the next page
+	total  int // the first Total reported; 0: none yet
 	done   bool
 }
+
+func (w *offsetWalker[T]) stop() { w.done = true }
 
 func (w *offsetWalker[T]) next() (Page[T], error) {
 	if w.done {
 		return Page[T]{}, errEnd
 	}
+	req := w.request()
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
+	return w.take(req, p, t, err)
+}
+
+// request returns the request for the walk's next page.
+func (w *offsetWalker[T]) request() Request {
+	return Request{Offset: w.offset, Limit: w.src.cfg.limit()}
+}
+
+// take moves the walk past the answer (p, err) to req, the request for its
+// next page, which took t, and returns what next returns for it.
+// [Prefetch] fetches pages ahead, and hands their answers to take in order.
+func (w *offsetWalker[T]) take(req Request, p Page[T], t tries, err error) (Page[T], error) {
 	w.done = true // until this page proves otherwise
-	req := Request{Offset: w.offset, Limit: w.src.cfg.limit()}
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
 	if err != nil {
 		return Page[T]{}, err
 	}
 	if len(p.Items) == 0 {
 		return Page[T]{}, errEnd
 	}
+	if err := w.checkTotal(p.Total); err != nil {
+		return Page[T]{}, &PageError{Offset: req.Offset, Attempts: t.n, Err: err}
+	}
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)
-	w.done = w.src.isLast(p, req.Limit)
+	w.done = isLast(&w.src.cfg, p, w.offset, req.Limit)
+	report(&w.src.cfg, &p, 0, t)
 	return p, nil
 }
 
-// isLast reports whether no page follows p, a page with items fetched with
-// the given limit. With the empty page, this is the whole end-of-data rule
-// of an Offset walk.
-func (s *offsetSource[T]) isLast(p Page[T], limit int) bool {
-	end := p.Offset + len(p.Items)
+// checkTotal returns an error if the walk is strict about Total and total
+// differs from the first one reported.
+func (w *offsetWalker[T]) checkTotal(total int) error {
+	switch {
+	case total <= 0:
+	case w.total == 0:
+		w.total = total
+	case total != w.total && w.src.cfg.strictTotal:
+		return fmt.Errorf("%w: from %d to %d", ErrTotalChanged, w.total, total)
+	}
+	return nil
+}
+
+// isLast reports whether no page follows p, a page with items that ends at
+// position end of the listing and was fetched with the given limit. With
+// "an empty page ends the walk", this is the whole end-of-data rule of
+// Offset and PageNumber walks.
+func isLast[T any](c *config, p Page[T], end, limit int) bool {
 	return p.Last ||
 		p.Total > 0 && end >= p.Total ||
-		s.cfg.shortEnds && len(p.Items) < limit
+		c.shortEnds && len(p.Items) < limit
 }

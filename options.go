@@ -23,15 +23,21 @@ type config struct {
 	maxPageSize int // 0: no cap
 	startOffset int
 	startToken  string
+	startPage   int
+	skip        int // items to drop at the start of the walk (Resume)
 	shortEnds   bool
+	strictTotal bool
 	retry       RetryPolicy
 	maxLineSize int
 	skipBad     func(*LineError) error    // NDJSON: nil, or SkipBadLines' report
 	decode      func([]byte, any) error   // NDJSON: nil, or DecodeWith's
 	encode      func(any) ([]byte, error) // WriteNDJSON: nil, or EncodeWith's
+	onPage      func(PageInfo)            // nil: no report
 
-	// sleep waits for d or until ctx is done; tests replace it.
+	// sleep waits for d or until ctx is done, and now tells the time;
+	// tests replace them.
 	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
 }
 
 const (
@@ -43,7 +49,9 @@ func newConfig(opts []Option) config {
 	c := config{
 		pageSize:    defaultPageSize,
 		maxLineSize: defaultMaxLineSize,
+		startPage:   1,
 		sleep:       sleep,
+		now:         time.Now,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -93,12 +101,31 @@ func StartToken(tok string) Option {
 	return optionFunc(func(c *config) { c.startToken = tok })
 }
 
+// StartPage resumes a PageNumber walk at page n (for example at a
+// [PageError]'s Page); give [StartOffset] too, with the PageError's Offset,
+// so that offsets and Total stay absolute. Other sources ignore it. It
+// panics if n < 1.
+func StartPage(n int) Option {
+	mustPositive("StartPage", n)
+	return optionFunc(func(c *config) { c.startPage = n })
+}
+
 // StopOnShortPage makes an Offset walk end after a page with fewer items than
 // the limit asked for. Only use it with a server that never returns short
 // pages before the end: many clamp the limit or cut pages short under load,
 // and the default (end on an empty page, Last, or Total) loses nothing then.
 func StopOnShortPage() Option {
 	return optionFunc(func(c *config) { c.shortEnds = true })
+}
+
+// StrictTotal makes an Offset walk fail when the Total the server reports
+// changes between pages: the listing changed under the walk, which may
+// then have skipped or repeated items. The walk ends with a [*PageError]
+// wrapping [ErrTotalChanged] at the first page that reports the new total,
+// before yielding it. Without StrictTotal, a changed Total is only seen in
+// the pages' Total fields.
+func StrictTotal() Option {
+	return optionFunc(func(c *config) { c.strictTotal = true })
 }
 
 // MaxLineSize sets the longest NDJSON line accepted, in bytes; the default

@@ -2,4 +2,6 @@
 
 package pager_test
 
-func init() { raceEnabled = true }
+// raceEnabled reports whether the race detector is on: it makes some
+// long tests too slow to be worth their time.
+const raceEnabled = true

@@ -53,12 +53,22 @@ func Retry(p RetryPolicy) Option {
 	return optionFunc(func(c *config) { c.retry = p })
 }
 
-// fetch calls f for req, the page at offset at of the walk, until it
-// succeeds, the policy gives up, or ctx is done. Every error it returns is a
-// *PageError.
-func fetch[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, at int) (Page[T], error) {
-	fail := func(attempts int, err error) (Page[T], error) {
-		return Page[T]{}, &PageError{Offset: at, Token: req.Token, Attempts: attempts, Err: err}
+// tries is how a page fetch went, for [OnPage].
+type tries struct {
+	n    int           // attempts made
+	took time.Duration // from the first attempt to the answer; 0 without OnPage
+}
+
+// fetchTries calls f for req, the page at offset at of the walk, until it
+// succeeds, the policy gives up, or ctx is done, and says how many tries
+// that took and how long. Every error it returns is a *PageError.
+func fetchTries[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, at int) (Page[T], tries, error) {
+	var start time.Time
+	if c.onPage != nil {
+		start = c.now()
+	}
+	fail := func(attempts int, err error) (Page[T], tries, error) {
+		return Page[T]{}, tries{n: attempts}, &PageError{Offset: at, Token: req.Token, Page: req.Page, Attempts: attempts, Err: err}
 	}
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -66,7 +76,11 @@ func fetch[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, a
 		}
 		p, err := f(ctx, req)
 		if err == nil {
-			return p, nil
+			t := tries{n: attempt}
+			if c.onPage != nil {
+				t.took = c.now().Sub(start)
+			}
+			return p, t, nil
 		}
 		d, ok := c.retry.delay(attempt, err)
 		if !ok || ctx.Err() != nil {
@@ -84,10 +98,11 @@ func (p *RetryPolicy) delay(attempt int, err error) (time.Duration, bool) {
 	if attempt >= p.Attempts || !p.retryable(err) {
 		return 0, false
 	}
-	ceil := p.MaxDelay
-	if shift := attempt; shift < 32 && p.MinDelay<<shift < ceil && p.MinDelay<<shift > 0 {
-		ceil = p.MinDelay << shift
+	ceil := p.MinDelay // doubled attempt times, without overflowing
+	for i := 0; i < attempt && ceil < p.MaxDelay; i++ {
+		ceil *= 2
 	}
+	ceil = min(ceil, p.MaxDelay)
 	d := p.MinDelay + rand.N(ceil-p.MinDelay+1)
 	var ra interface{ RetryAfter() time.Duration }
 	if errors.As(err, &ra) {

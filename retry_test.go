@@ -202,3 +202,17 @@ func TestSleepWakesOnCancel(t *testing.T) {
 		t.Errorf("got %v, want nil", err)
 	}
 }
+
+func TestBackoffHuge(t *testing.T) {
+	srv := &pagetest.Server{N: 5, Fail: failFirst(40, errTransient)}
+	var s sleeps
+	huge := pager.RetryPolicy{Attempts: 41, MinDelay: time.Hour, MaxDelay: 1000 * time.Hour}
+	if _, err := retryWalk(srv, pager.Retry(huge), s.option()); err != nil {
+		t.Fatal(err)
+	}
+	for k, d := range s {
+		if d < time.Hour || d > 1000*time.Hour {
+			t.Fatalf("sleep %d: got %v, want within [1h, 1000h]", k+1, d)
+		}
+	}
+}

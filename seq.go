@@ -15,17 +15,14 @@ func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
 		panic("pager: All of a nil Source")
 	}
 	return func(yield func(T, error) bool) {
-		w, ok := src.(walkable[T])
-		if !ok {
-			allPages(ctx, src, yield)
-			return
-		}
-		// Kept small and free of defer and nested iterators, so that the
-		// compiler inlines it into the caller's loop, and the loop body into it.
-		walk := w.walk(ctx)
+		// Kept small, free of defer, and calling yield only directly, so
+		// that the compiler inlines it into the caller's loop and the loop
+		// body into it: see walker.
+		walk := walkerOf(ctx, src)
 		for {
 			p, err := walk.next()
 			if err != nil {
+				walk.stop()
 				if err != errEnd {
 					var zero T
 					yield(zero, err)
@@ -34,24 +31,9 @@ func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
 			}
 			for _, v := range p.Items {
 				if !yield(v, nil) {
+					walk.stop()
 					return
 				}
-			}
-		}
-	}
-}
-
-// allPages is All for a Source of any kind.
-func allPages[T any](ctx context.Context, src Source[T], yield func(T, error) bool) {
-	for p, err := range src.Pages(ctx) {
-		if err != nil {
-			var zero T
-			yield(zero, err)
-			return
-		}
-		for _, v := range p.Items {
-			if !yield(v, nil) {
-				return
 			}
 		}
 	}

@@ -3,15 +3,19 @@ package pager_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"iter"
 	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/internal/pagetest"
+	"go.uber.org/goleak"
 )
 
 // userSource is a Source written outside the package: it takes All's
@@ -256,5 +260,136 @@ func TestKeyed(t *testing.T) {
 	got = maps.Collect(pager.Keyed(pager.All(context.Background(), pager.Offset(srv.Offset)), strconv.Itoa, &err))
 	if !errors.Is(err, boom) || len(got) != 0 {
 		t.Errorf("got %v and %v, want an empty map and boom", got, err)
+	}
+}
+
+// watchedSource is a user-written Source that reports when its Pages
+// iterator returns, and can panic.
+type watchedSource struct {
+	inner    pager.Source[int]
+	returned chan struct{}
+	panicAt  int // panic when asked for the page at this offset; 0: never
+}
+
+func (s *watchedSource) Pages(ctx context.Context) iter.Seq2[pager.Page[int], error] {
+	return func(yield func(pager.Page[int], error) bool) {
+		defer close(s.returned)
+		for p, err := range s.inner.Pages(ctx) {
+			if s.panicAt > 0 && p.Offset == s.panicAt {
+				panic(fmt.Sprintf("source panic at %d", p.Offset))
+			}
+			if !yield(p, err) {
+				return
+			}
+		}
+	}
+}
+
+func TestUserSourceStops(t *testing.T) {
+	srv := &pagetest.Server{N: 100}
+	src := &watchedSource{inner: pager.Offset(srv.Offset, pager.PageSize(10)), returned: make(chan struct{})}
+	for i, err := range pager.All[int](context.Background(), src) {
+		if err != nil || i == 15 {
+			break
+		}
+	}
+	select {
+	case <-src.returned:
+	default:
+		t.Fatal("the source's Pages iterator had not returned when the loop did")
+	}
+	if got := srv.Calls(); got != 2 {
+		t.Errorf("got %d fetches, want 2", got)
+	}
+}
+
+func TestUserSourcePanic(t *testing.T) {
+	srv := &pagetest.Server{N: 100}
+	src := &watchedSource{inner: pager.Offset(srv.Offset, pager.PageSize(10)), returned: make(chan struct{}), panicAt: 20}
+	defer func() {
+		if r := recover(); r != "source panic at 20" {
+			t.Errorf("got panic %v, want the source's", r)
+		}
+	}()
+	for range pager.All[int](context.Background(), src) {
+	}
+	t.Error("the loop ended without the source's panic")
+}
+
+// TestBodyPanic recovers a panic in the loop body over a user source, and
+// checks that the source is stopped and nothing leaks.
+func TestBodyPanic(t *testing.T) {
+	srv := &pagetest.Server{N: 100}
+	src := &watchedSource{inner: pager.Offset(srv.Offset, pager.PageSize(10)), returned: make(chan struct{})}
+	func() {
+		defer func() { recover() }()
+		for i := range pager.All[int](context.Background(), src) {
+			if i == 15 {
+				panic("body")
+			}
+		}
+	}()
+	// The walk is stopped once it is unreachable.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		runtime.GC()
+		select {
+		case <-src.returned:
+			goleak.VerifyNone(t)
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the source was not stopped after the loop body panicked")
+		}
+	}
+}
+
+// TestCombinatorsBreakEverywhere breaks out of every combinator's loop at
+// every position. Were yield called after it returned false, the range
+// statement would panic.
+func TestCombinatorsBreakEverywhere(t *testing.T) {
+	const n = 25
+	all := func() iter.Seq2[int, error] {
+		return pager.All(context.Background(), pager.Offset((&pagetest.Server{N: n}).Offset, pager.PageSize(10)))
+	}
+	id := func(i int) int { return i }
+	var cp pager.Checkpoint
+	seqs := map[string]func() iter.Seq2[int, error]{
+		"Take":   func() iter.Seq2[int, error] { return pager.Take(all(), n) },
+		"Filter": func() iter.Seq2[int, error] { return pager.Filter(all(), func(int) bool { return true }) },
+		"Map":    func() iter.Seq2[int, error] { return pager.Map(all(), id) },
+		"Dedupe": func() iter.Seq2[int, error] { return pager.Dedupe(all(), id) },
+		"Unique": func() iter.Seq2[int, error] { return pager.Unique(all(), id) },
+		"Track": func() iter.Seq2[int, error] {
+			cp = pager.Checkpoint{}
+			return pager.Track(context.Background(), pager.Offset((&pagetest.Server{N: n}).Offset, pager.PageSize(10)), &cp)
+		},
+		"Values": func() iter.Seq2[int, error] {
+			var err error
+			values := pager.Values(all(), &err)
+			return func(yield func(int, error) bool) {
+				for v := range values {
+					if !yield(v, nil) {
+						return
+					}
+				}
+			}
+		},
+	}
+	for name, seq := range seqs {
+		for stop := 1; stop <= n; stop++ {
+			count := 0
+			for v, err := range seq() {
+				if err != nil || v != count {
+					t.Fatalf("%s: got (%d, %v) at %d", name, v, err, count)
+				}
+				if count++; count == stop {
+					break
+				}
+			}
+			if count != stop {
+				t.Errorf("%s: got %d items, want %d", name, count, stop)
+			}
+		}
 	}
 }

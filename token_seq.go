@@ -46,6 +46,7 @@ func (s *tokenSource[T]) walk(ctx context.Context) walker[T] {
 		ctx:    ctx,
 		token:  s.cfg.startToken,
 		offset: s.cfg.startOffset,
+		skip:   s.cfg.skip,
 		seed:   maphash.MakeSeed(),
 		used:   make(map[uint64]struct{}),
 	}
@@ -58,11 +59,14 @@ type tokenWalker[T any] struct {
 	ctx    context.Context
 	token  string // of the next page
 	offset int    // of the next page
+	skip   int    // items of the next page to drop (Resume)
 	seed   maphash.Seed
 	used   map[uint64]struct{} // hashes of the tokens fetched with
 	err    error               // to return from the next call: the walk has ended
 	done   bool
 }
+
+func (w *tokenWalker[T]) stop() { w.done = true }
 
 func (w *tokenWalker[T]) next() (Page[T], error) {
 	switch {
@@ -75,16 +79,24 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Token: w.token, Limit: w.src.cfg.limit()}
-	p, err := fetch(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
 	if err != nil {
 		return Page[T]{}, err
 	}
 	p.Offset, p.Token = w.offset, req.Token
 	w.offset += len(p.Items)
-	if p.Next == "" {
-		if len(p.Items) == 0 {
-			return Page[T]{}, errEnd
+	if w.skip > 0 {
+		if len(p.Items) < w.skip {
+			return Page[T]{}, &PageError{Offset: p.Offset, Token: p.Token, Attempts: t.n, Err: fmt.Errorf(
+				"pager: resumed page has %d items, fewer than the %d its checkpoint says were delivered: the listing or the page size changed", len(p.Items), w.skip)}
 		}
+		p.Items, p.Offset, w.skip = p.Items[w.skip:], p.Offset+w.skip, 0
+	}
+	if p.Next == "" && len(p.Items) == 0 {
+		return Page[T]{}, errEnd
+	}
+	report(&w.src.cfg, &p, 0, t)
+	if p.Next == "" {
 		return p, nil
 	}
 	if !w.use(p.Next) {
@@ -92,6 +104,14 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	}
 	w.token, w.done = p.Next, false
 	return p, nil
+}
+
+func (s *tokenSource[T]) byToken() bool { return true }
+
+func (s *tokenSource[T]) resume(c Checkpoint) (Source[T], error) {
+	r := *s
+	r.cfg.startOffset, r.cfg.startToken, r.cfg.skip = c.Offset, c.Token, c.Skip
+	return &r, nil
 }
 
 // use records tok as used, and reports whether it was new.

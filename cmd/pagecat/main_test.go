@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pagerseq/pager/internal/apisim"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// pagecat runs the command and returns its exit code, stdout and stderr.
+func pagecat(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func sim(t *testing.T, cfg apisim.Config) *apisim.Server {
+	t.Helper()
+	s, err := apisim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// ndjson returns records from to to of s as pagecat writes them.
+func ndjson(s *apisim.Server, from, to int) string {
+	var b strings.Builder
+	for id := from; id <= to; id++ {
+		line, _ := json.Marshal(s.Record(id))
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func TestStyles(t *testing.T) {
+	s := sim(t, apisim.Config{N: 345, Seed: 3, Faults: apisim.Faults{Short: 0.2}})
+	tests := []struct {
+		label string
+		args  []string
+	}{
+		{"runs, detected", []string{s.URL + apisim.Runs}},
+		{"runs", []string{"-style", "offset", "-items", "runs", "-page-size", "999", "-max-page-size", "1000", s.URL + apisim.Runs}},
+		{"issues, clamped, detected", []string{"-page-size", "999", s.URL + apisim.Issues}},
+		{"logs, detected", []string{s.URL + apisim.Logs + "?level=ERROR"}},
+		{"objects, detected", []string{s.URL + apisim.Objects}},
+		{"objects", []string{"-style=token", "-items=data", "-next-field=nextPageToken", "-page-size=30", s.URL + apisim.Objects}},
+		{"events, detected", []string{"-page-size=50", s.URL + apisim.Events}},
+		{"repos, detected", []string{s.URL + apisim.Repos}},
+		{"repos", []string{"-style", "link", s.URL + apisim.Repos}},
+		{"runs, prefetched", []string{"-prefetch", "4", "-page-size", "20", s.URL + apisim.Runs}},
+		{"objects, prefetched", []string{"-prefetch", "3", s.URL + apisim.Objects}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			code, stdout, stderr := pagecat(t, tt.args...)
+			if code != 0 {
+				t.Fatalf("got exit code %d, want 0; stderr:\n%s", code, stderr)
+			}
+			if stdout != ndjson(s, 1, 345) {
+				t.Errorf("stdout differs from the 345 records:\n%s", firstDiff(ndjson(s, 1, 345), stdout))
+			}
+			if stderr != "" {
+				t.Errorf("got stderr %q, want none: stderr is not a terminal", stderr)
+			}
+		})
+	}
+}
+
+// firstDiff describes the first line where got differs from want.
+func firstDiff(want, got string) string {
+	return cmp.Diff(strings.Split(want, "\n"), strings.Split(got, "\n"))
+}
+
+func TestTake(t *testing.T) {
+	s := sim(t, apisim.Config{N: 1000})
+	code, stdout, _ := pagecat(t, "-style=offset", "-items=runs", "-page-size=10", "-take=25", s.URL+apisim.Runs)
+	if code != 0 || stdout != ndjson(s, 1, 25) {
+		t.Errorf("got exit %d and\n%s\nwant 0 and records 1 to 25", code, stdout)
+	}
+	if got := s.Stats().Requests; got != 3 {
+		t.Errorf("got %d requests, want 3: none past the 25th record", got)
+	}
+}
+
+// TestFailureAndResume fails an export halfway, then resumes it with the
+// command pagecat printed; the two outputs make the whole listing.
+func TestFailureAndResume(t *testing.T) {
+	s := sim(t, apisim.Config{N: 100})
+	for _, tt := range []struct {
+		style, path string
+		fail        func(r *http.Request) bool
+		wantResume  string
+	}{
+		{"offset", apisim.Issues, func(r *http.Request) bool { return r.URL.Query().Get("offset") == "40" }, "-start-offset=40"},
+		{"page", apisim.Events, func(r *http.Request) bool { return r.URL.Query().Get("page") == "3" }, "-start-offset=40 -start-page=3"},
+		{"token", apisim.Objects, func(r *http.Request) bool { return r.URL.Query().Get("pageToken") != "" }, "-start-offset=20 -start-token=v1.MjA6Mg"},
+	} {
+		t.Run(tt.style, func(t *testing.T) {
+			var broken atomic.Bool
+			broken.Store(true)
+			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if broken.Load() && tt.fail(r) {
+					http.Error(w, `{"error": "no such workspace"}`, http.StatusNotFound)
+					return
+				}
+				resp, err := http.Get(s.URL + r.URL.RequestURI())
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusBadGateway)
+					return
+				}
+				defer resp.Body.Close()
+				var buf bytes.Buffer
+				buf.ReadFrom(resp.Body)
+				w.WriteHeader(resp.StatusCode)
+				w.Write(buf.Bytes())
+			}))
+			defer proxy.Close()
+			defer http.DefaultClient.CloseIdleConnections()
+
+			url := proxy.URL + tt.path
+			code, first, stderr := pagecat(t, "-style", tt.style, "-page-size=20", "-H", "Authorization: Bearer x y", url)
+			if code != 1 {
+				t.Fatalf("got exit code %d, want 1", code)
+			}
+			if !strings.Contains(stderr, `404 Not Found: {"error": "no such workspace"}`) {
+				t.Errorf("stderr does not say why:\n%s", stderr)
+			}
+			_, command, ok := strings.Cut(stderr, "to resume after them, run:\n  ")
+			if !ok || !strings.Contains(command, tt.wantResume) {
+				t.Fatalf("stderr has no resume command with %s:\n%s", tt.wantResume, stderr)
+			}
+			args := shellSplit(t, strings.TrimSpace(command))
+			if args[0] != "pagecat" || !strings.Contains(command, "-H 'Authorization: Bearer x y'") {
+				t.Fatalf("got resume command %q", command)
+			}
+			broken.Store(false)
+			code, rest, stderr := pagecat(t, args[1:]...)
+			if code != 0 {
+				t.Fatalf("resuming: got exit code %d; stderr:\n%s", code, stderr)
+			}
+			if got := first + rest; got != ndjson(s, 1, 100) {
+				t.Errorf("the two runs do not make the listing:\n%s", firstDiff(ndjson(s, 1, 100), got))
+			}
+		})
+	}
+}
+
+// shellSplit splits a command line quoted as quote does.
+func shellSplit(t *testing.T, line string) []string {
+	t.Helper()
+	var args []string
+	var cur strings.Builder
+	inQuote, any := false, false
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; {
+		case c == '\'':
+			inQuote, any = !inQuote, true
+		case c == '\\' && !inQuote && i+1 < len(line):
+			i++
+			cur.WriteByte(line[i])
+		case c == ' ' && !inQuote:
+			if cur.Len() > 0 || any {
+				args = append(args, cur.String())
+			}
+			cur.Reset()
+			any = false
+		default:
+			cur.WriteByte(c)
+		}
+	}
+	if cur.Len() > 0 || any {
+		args = append(args, cur.String())
+	}
+	return args
+}
+
+func TestRetries(t *testing.T) {
+	s := sim(t, apisim.Config{N: 300, Seed: 5, Faults: apisim.Faults{ServerError: 0.3, Truncate: 0.1}})
+	code, stdout, stderr := pagecat(t, "-style=offset", "-items=items", "-page-size=20", "-retry=30", s.URL+apisim.Logs)
+	if code != 0 || stdout != ndjson(s, 1, 300) {
+		t.Errorf("got exit %d, stderr:\n%s", code, stderr)
+	}
+	if st := s.Stats(); st.ServerErrors == 0 {
+		t.Errorf("no fault injected: %+v", st)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	s := sim(t, apisim.Config{N: 250})
+	code, _, stderr := pagecat(t, "-progress=always", s.URL+apisim.Runs)
+	if code != 0 {
+		t.Fatalf("got exit %d", code)
+	}
+	for _, want := range []string{`pagecat: style offset, items in "runs"`, "pagecat: 3 pages, 250 items of 250 (100%)", "items/s\n"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%q", want, stderr)
+		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, stdout, stderr := pagecat(t, "-demo", "-take=3")
+	if code != 0 || strings.Count(stdout, "\n") != 3 || !strings.HasPrefix(stdout, `{"id":1,"name":"record-000001"`) {
+		t.Errorf("got exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "pagecat: demo API on http://127.0.0.1:") {
+		t.Errorf("stderr does not name the demo API:\n%s", stderr)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"a", "b"},
+		{"-style=cursor", "http://x/"},
+		{"-page-size=0", "http://x/"},
+		{"-H", "no colon", "http://x/"},
+		{"-demo", "http://x/"},
+		{"relative/url"},
+	} {
+		if code, stdout, stderr := pagecat(t, args...); code != 2 || stdout != "" || !strings.Contains(stderr, "pagecat") {
+			t.Errorf("pagecat %q: got exit %d, stdout %q, stderr %q; want 2 and a message", args, code, stdout, stderr)
+		}
+	}
+}
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		body       string
+		link       string
+		items      string
+		wantStyle  string
+		wantItems  string
+		wantErrHas string
+	}{
+		{body: `[]`, wantStyle: "offset"},
+		{body: `[{"id": 1}]`, link: `<http://x/?page=2>; rel="next"`, wantStyle: "link"},
+		{body: `{"runs": [], "total": 3}`, wantStyle: "offset", wantItems: "runs"},
+		{body: `{"data": [], "next_cursor": null}`, wantStyle: "token", wantItems: "data"},
+		{body: `{"items": [], "page": 1, "per_page": 20}`, wantStyle: "page", wantItems: "items"},
+		{body: `{"items": [], "tags": [], "total": 0}`, wantStyle: "offset", wantItems: "items"},
+		{body: `{"a": [], "b": []}`, wantErrHas: "several fields hold arrays (a, b)"},
+		{body: `{"a": [], "b": []}`, items: "b", wantStyle: "offset", wantItems: "b"},
+		{body: `{"count": 0}`, wantErrHas: "no field of the body holds an array"},
+		{body: `<html>`, wantErrHas: "neither a JSON object nor an array"},
+	}
+	for _, tt := range tests {
+		h := http.Header{}
+		if tt.link != "" {
+			h.Set("Link", tt.link)
+		}
+		style, items, err := guess(h, []byte(tt.body), tt.items)
+		if tt.wantErrHas != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErrHas) {
+				t.Errorf("%s: got %v, want an error with %q", tt.body, err, tt.wantErrHas)
+			}
+			continue
+		}
+		if err != nil || style != tt.wantStyle || items != tt.wantItems {
+			t.Errorf("%s: got %q, %q, %v; want %q, %q", tt.body, style, items, err, tt.wantStyle, tt.wantItems)
+		}
+	}
+}
+
+func TestQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://x/a?b=c": "'http://x/a?b=c'",
+		"v1.MjA6Mg":      "v1.MjA6Mg",
+		"it's":           `'it'\''s'`,
+		"":               "''",
+	} {
+		if got := quote(in); got != want {
+			t.Errorf("quote(%q): got %s, want %s", in, got, want)
+		}
+		if got := shellSplit(t, "x "+quote(in)); len(got) != 2 || got[1] != in {
+			t.Errorf("quote(%q) does not split back: %q", in, got)
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pager_test
+
+const raceEnabled = false

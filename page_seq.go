@@ -1,0 +1,112 @@
+package pager
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"reflect"
+)
+
+// PageNumber returns a Source for a page-number listing
+// (?page=3&per_page=50). Request.Page is 1 for the first page (or
+// [StartPage]) and counts up by one; Request.Limit is [PageSize] clamped to
+// [MaxPageSize]. Page.Offset counts items from the start of the walk, or
+// from [StartOffset] when given.
+//
+// The walk ends after a page that is empty, has Last set, or reaches Total
+// (when Total > 0); with [StopOnShortPage], also after a page shorter than
+// the limit. A fetch function that knows the number of pages should set
+// Last on the last one.
+//
+// Some servers answer a page past the end with their last page again, and
+// some ignore the page parameter and answer every page with the first. A
+// page whose items are those of the page before it (as by
+// [reflect.DeepEqual]) is therefore not yielded, and ends the walk. If the
+// page before it was short — fewer items than an earlier page, or than the
+// limit if it was the first — it was the last page, answered again: the walk
+// ends there, with no error. Otherwise nothing tells the two cases apart,
+// and the walk ends with a [*PageError] wrapping [ErrRepeatedPage]: report
+// Total or Last to avoid asking past the end.
+//
+// Every call of Pages starts a new walk. PageNumber panics if fetch is nil
+// or given [StartToken].
+func PageNumber[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
+	if fetch == nil {
+		panic("pager: PageNumber with a nil FetchFunc")
+	}
+	c := newConfig(opts)
+	if c.startToken != "" {
+		panic("pager: StartToken given to a PageNumber source; use StartPage")
+	}
+	return &pageSource[T]{fetch: fetch, cfg: c}
+}
+
+type pageSource[T any] struct {
+	fetch FetchFunc[T]
+	cfg   config
+}
+
+func (s *pageSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
+	return func(yield func(Page[T], error) bool) { pages(s.walk(ctx), yield) }
+}
+
+func (s *pageSource[T]) walk(ctx context.Context) walker[T] {
+	return &pageWalker[T]{src: s, ctx: ctx, page: s.cfg.startPage, offset: s.cfg.startOffset}
+}
+
+type pageWalker[T any] struct {
+	src     *pageSource[T]
+	ctx     context.Context
+	page    int // number of the next page
+	offset  int // of the next page
+	prev    []T // items of the page before
+	longest int // items on the longest page before prev
+	done    bool
+}
+
+func (w *pageWalker[T]) stop() { w.done = true }
+
+func (w *pageWalker[T]) next() (Page[T], error) {
+	if w.done {
+		return Page[T]{}, errEnd
+	}
+	w.done = true // until this page proves otherwise
+	req := Request{Page: w.page, Limit: w.src.cfg.limit()}
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	if len(p.Items) == 0 {
+		return Page[T]{}, errEnd
+	}
+	if w.repeats(p.Items) {
+		return Page[T]{}, w.repeated(req, t.n)
+	}
+	p.Offset, p.Token = w.offset, ""
+	w.offset += len(p.Items)
+	w.page++
+	w.longest = max(w.longest, len(w.prev))
+	w.prev = p.Items
+	w.done = isLast(&w.src.cfg, p, w.offset, req.Limit)
+	report(&w.src.cfg, &p, req.Page, t)
+	return p, nil
+}
+
+// repeats reports whether items are those of the page before.
+func (w *pageWalker[T]) repeats(items []T) bool {
+	return w.prev != nil && len(items) == len(w.prev) && reflect.DeepEqual(items, w.prev)
+}
+
+// repeated ends the walk on a page that repeats the one before: with errEnd
+// if the one before was short, and so the last.
+func (w *pageWalker[T]) repeated(req Request, attempts int) error {
+	full := w.longest
+	if full == 0 { // the page before was the first
+		full = req.Limit
+	}
+	if len(w.prev) < full {
+		return errEnd
+	}
+	return &PageError{Offset: w.offset, Page: req.Page, Attempts: attempts, Err: fmt.Errorf(
+		"%w (page %d): the server ignores the page parameter, or answers past its end with its last page", ErrRepeatedPage, req.Page-1)}
+}

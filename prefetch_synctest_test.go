@@ -1,0 +1,204 @@
+//go:build go1.25
+
+package pager_test
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/pagetest"
+	"go.uber.org/goleak"
+)
+
+// slowServer answers like srv after sleeping latency, or until ctx is done.
+func slowServer(srv *pagetest.Server, latency time.Duration) (offset, token pager.FetchFunc[int]) {
+	wait := func(ctx context.Context) error {
+		select {
+		case <-time.After(latency):
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	offset = func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
+		if err := wait(ctx); err != nil {
+			return pager.Page[int]{}, err
+		}
+		return srv.Offset(ctx, req)
+	}
+	token = func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
+		if err := wait(ctx); err != nil {
+			return pager.Page[int]{}, err
+		}
+		return srv.Token(ctx, req)
+	}
+	return offset, token
+}
+
+// timeWalk walks src to its end in the bubble, sleeping work per page, and
+// returns the fake time it took.
+func timeWalk(t *testing.T, src pager.Source[int], work time.Duration, wantItems int) time.Duration {
+	t.Helper()
+	start := time.Now()
+	items := 0
+	for p, err := range src.Pages(context.Background()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		items += len(p.Items)
+		time.Sleep(work)
+	}
+	if items != wantItems {
+		t.Fatalf("got %d items, want %d", items, wantItems)
+	}
+	return time.Since(start)
+}
+
+// TestPrefetchFanOutTime walks 40 pages of 20 ms with Prefetch(src, 8): the
+// first page alone, then 39 pages (and, with no Total, the empty page) 8 at
+// a time, 6 latencies in all against the sequential walk's 40.
+func TestPrefetchFanOutTime(t *testing.T) {
+	const pages, latency, n = 40, 20 * time.Millisecond, 8
+	tests := []struct {
+		label string
+		srv   *pagetest.Server
+	}{
+		{"total", &pagetest.Server{N: pages * 10, Total: true}},
+		{"has_more", &pagetest.Server{N: pages * 10, Last: true}},
+		{"bare array", &pagetest.Server{N: pages * 10}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			synctest.Test(t, func(t *testing.T) {
+				fetch, _ := slowServer(tt.srv, latency)
+				src := pager.Offset(fetch, pager.PageSize(10))
+				seq := timeWalk(t, src, 0, pages*10)
+				pre := timeWalk(t, pager.Prefetch(src, n), 0, pages*10)
+				t.Logf("sequential %v, Prefetch(%d) %v (%.2f of sequential; ideal %v)", seq, n, pre, float64(pre)/float64(seq), pages*latency/n)
+				if want := latency + (pages/n)*latency; pre > want {
+					t.Errorf("Prefetch(%d) took %v, want at most %v", n, pre, want)
+				}
+				if pre >= seq/3 {
+					t.Errorf("Prefetch(%d) took %v, want well under a third of sequential %v", n, pre, seq)
+				}
+			})
+		})
+	}
+}
+
+// TestPrefetchReadAheadTime walks 40 token pages of 20 ms with 20 ms of work
+// per page: read-ahead overlaps the two, and takes about half the time.
+func TestPrefetchReadAheadTime(t *testing.T) {
+	const pages, latency = 40, 20 * time.Millisecond
+	for _, n := range []int{1, 4} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			synctest.Test(t, func(t *testing.T) {
+				_, fetch := slowServer(&pagetest.Server{N: pages * 10}, latency)
+				src := pager.Token(fetch, pager.PageSize(10))
+				seq := timeWalk(t, src, latency, pages*10)
+				pre := timeWalk(t, pager.Prefetch(src, n), latency, pages*10)
+				t.Logf("sequential %v, Prefetch(%d) %v (%.3f of sequential)", seq, n, pre, float64(pre)/float64(seq))
+				if want := pages*latency + latency; pre > want {
+					t.Errorf("Prefetch(%d) took %v, want at most %v: the first fetch, then one page of work after another", n, pre, want)
+				}
+			})
+		})
+	}
+}
+
+// TestPrefetchDepth checks that a walk fetches n pages ahead of the loop,
+// and no more, while the loop body is busy with the first page.
+func TestPrefetchDepth(t *testing.T) {
+	for _, kind := range kinds {
+		for _, n := range []int{1, 3, 8} {
+			t.Run(kind+"/"+strconv.Itoa(n), func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				synctest.Test(t, func(t *testing.T) {
+					srv := &pagetest.Server{N: 1000}
+					for range pager.Prefetch(source(kind, srv, pager.PageSize(10)), n).Pages(context.Background()) {
+						synctest.Wait() // until the walk can go no further ahead
+						if got, want := srv.Calls(), 1+n; got != want {
+							t.Errorf("got %d fetches while the loop holds the first page, want %d", got, want)
+						}
+						break
+					}
+				})
+			})
+		}
+	}
+}
+
+// TestPrefetchCancelsInFlight breaks after the first item while the other
+// fetches would take an hour: the loop must end at once, with every fetch
+// canceled and every goroutine gone.
+func TestPrefetchCancelsInFlight(t *testing.T) {
+	for _, kind := range kinds {
+		t.Run(kind, func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			synctest.Test(t, func(t *testing.T) {
+				var canceled atomic.Int32
+				fetch := func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
+					if req.Offset == 0 && req.Token == "" {
+						return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
+					}
+					select {
+					case <-time.After(time.Hour):
+						return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
+					case <-ctx.Done():
+						canceled.Add(1)
+						return pager.Page[int]{}, ctx.Err()
+					}
+				}
+				src := blockingSources(fetch)[kind]
+				start := time.Now()
+				for _, err := range pager.All(context.Background(), pager.Prefetch(src, 4)) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					synctest.Wait() // the fetches ahead are in flight
+					break
+				}
+				if d := time.Since(start); d != 0 {
+					t.Errorf("the loop took %v to end, want no time", d)
+				}
+				if canceled.Load() == 0 {
+					t.Errorf("no fetch saw its context canceled")
+				}
+			})
+		})
+	}
+}
+
+// TestPrefetchRetriesPerPage fails the first try of every page: each page
+// is retried on its own, concurrently, after its backoff.
+func TestPrefetchRetriesPerPage(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	synctest.Test(t, func(t *testing.T) {
+		const pages, latency, backoff = 40, 20 * time.Millisecond, 100 * time.Millisecond
+		var mu sync.Mutex
+		tried := map[int]bool{}
+		srv := &pagetest.Server{N: pages * 10, Total: true, Fail: func(_ int, req pager.Request) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if tried[req.Offset] {
+				return nil
+			}
+			tried[req.Offset] = true
+			return errTransient
+		}}
+		fetch, _ := slowServer(srv, latency)
+		src := pager.Offset(fetch, pager.PageSize(10), pager.Retry(pager.RetryPolicy{Attempts: 2, MinDelay: backoff, MaxDelay: backoff}))
+		d := timeWalk(t, pager.Prefetch(src, 8), 0, pages*10)
+		if want := 6 * (2*latency + backoff); d != want {
+			t.Errorf("took %v, want %v: 6 rounds of try, backoff, try", d, want)
+		}
+	})
+}
