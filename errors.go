@@ -60,12 +60,21 @@ func (e *PageError) Unwrap() error { return e.Err }
 // A LineError reports an NDJSON line that could not be read or decoded.
 type LineError struct {
 	Line   int   // 1-based line number
-	Offset int64 // byte offset where the line starts in the stream
+	Offset int64 // byte offset where the line starts in the stream (after a byte-order mark)
 	Err    error // the cause
+
+	// Excerpt is the start of the line, at most 40 bytes, or "" if the
+	// line could not be read.
+	Excerpt string
 }
 
 func (e *LineError) Error() string {
-	return fmt.Sprintf("pager: line %d (byte %d): %s", e.Line, e.Offset, strings.TrimPrefix(e.Err.Error(), "pager: "))
+	var b strings.Builder
+	fmt.Fprintf(&b, "pager: line %d (byte %d): %s", e.Line, e.Offset, strings.TrimPrefix(e.Err.Error(), "pager: "))
+	if e.Excerpt != "" {
+		fmt.Fprintf(&b, "; the line starts %q", e.Excerpt)
+	}
+	return b.String()
 }
 
 // Unwrap returns the cause.

@@ -29,7 +29,10 @@ type config struct {
 	strictTotal bool
 	retry       RetryPolicy
 	maxLineSize int
-	onPage      func(PageInfo) // nil: no report
+	skipBad     func(*LineError) error    // NDJSON: nil, or SkipBadLines' report
+	decode      func([]byte, any) error   // NDJSON: nil, or DecodeWith's
+	encode      func(any) ([]byte, error) // WriteNDJSON: nil, or EncodeWith's
+	onPage      func(PageInfo)            // nil: no report
 
 	// sleep waits for d or until ctx is done, and now tells the time;
 	// tests replace them.
@@ -130,6 +133,50 @@ func StrictTotal() Option {
 func MaxLineSize(n int) Option {
 	mustPositive("MaxLineSize", n)
 	return optionFunc(func(c *config) { c.maxLineSize = n })
+}
+
+// SkipBadLines makes an NDJSON walk skip the lines it cannot use — a line
+// that does not decode, holds more than one value, or is longer than
+// [MaxLineSize] — instead of ending on the first. Each skipped line is
+// reported: report is called with its [*LineError], on the goroutine
+// ranging over the walk and in stream order, before any item of a later
+// line is yielded. If report returns nil the walk goes on; otherwise it ends
+// with the error report returned (which may be the *LineError itself).
+//
+// A failing read is never skipped: it ends the walk whatever report says.
+// SkipBadLines panics if report is nil.
+func SkipBadLines(report func(*LineError) error) Option {
+	if report == nil {
+		panic("pager: SkipBadLines with a nil func")
+	}
+	return optionFunc(func(c *config) { c.skipBad = report })
+}
+
+// DecodeWith makes an NDJSON walk decode each line with unmarshal instead of
+// [encoding/json], to bring in a faster JSON library without this module
+// depending on it: DecodeWith(sonic.Unmarshal), DecodeWith(gojson.Unmarshal).
+//
+// unmarshal is given one line, without its line ending, and a pointer to the
+// item to fill (a *T). It is called from several goroutines at once, and
+// must not keep the line after it returns: its bytes are reused. A line
+// holding more than one value must be an error, as it is for
+// [json.Unmarshal]. DecodeWith panics if unmarshal is nil.
+func DecodeWith(unmarshal func(data []byte, v any) error) Option {
+	if unmarshal == nil {
+		panic("pager: DecodeWith with a nil func")
+	}
+	return optionFunc(func(c *config) { c.decode = unmarshal })
+}
+
+// EncodeWith makes [WriteNDJSON] encode each item with marshal instead of
+// [encoding/json]. marshal must return a value on one line: output that
+// holds a newline, or nothing but blanks, ends the write with an error.
+// EncodeWith panics if marshal is nil.
+func EncodeWith(marshal func(v any) ([]byte, error)) Option {
+	if marshal == nil {
+		panic("pager: EncodeWith with a nil func")
+	}
+	return optionFunc(func(c *config) { c.encode = marshal })
 }
 
 func mustPositive(name string, n int) {
