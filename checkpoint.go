@@ -16,7 +16,8 @@ import (
 // For an Offset walk, Offset is the position of the next item and Skip is
 // 0. For a Token walk, Token is the token of the page that holds the next
 // item, Offset is the position of that page's first item, and Skip is how
-// many of the page's items were already delivered.
+// many of the page's items were already delivered. A PageNumber walk's is
+// the same with the page's number, Page, in place of its token.
 //
 // A Checkpoint marshals to JSON as an object, and to text (its String) as a
 // URL query such as "offset=100&skip=3&token=v1.QnVp", for a file or a
@@ -24,6 +25,7 @@ import (
 type Checkpoint struct {
 	Offset int    `json:"offset"`
 	Token  string `json:"token,omitempty"`
+	Page   int    `json:"page,omitempty"`
 	Skip   int    `json:"skip,omitempty"`
 }
 
@@ -32,6 +34,9 @@ func (c Checkpoint) String() string {
 	v := url.Values{"offset": {strconv.Itoa(c.Offset)}}
 	if c.Token != "" {
 		v.Set("token", c.Token)
+	}
+	if c.Page != 0 {
+		v.Set("page", strconv.Itoa(c.Page))
 	}
 	if c.Skip != 0 {
 		v.Set("skip", strconv.Itoa(c.Skip))
@@ -50,7 +55,7 @@ func (c *Checkpoint) UnmarshalText(text []byte) error {
 	}
 	var n Checkpoint
 	n.Token = v.Get("token")
-	for key, dst := range map[string]*int{"offset": &n.Offset, "skip": &n.Skip} {
+	for key, dst := range map[string]*int{"offset": &n.Offset, "page": &n.Page, "skip": &n.Skip} {
 		if s := v.Get(key); s != "" {
 			if *dst, err = strconv.Atoi(s); err != nil || *dst < 0 {
 				return fmt.Errorf("pager: checkpoint %q: bad %s %q", text, key, s)
@@ -74,24 +79,38 @@ func (c *Checkpoint) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &n); err != nil {
 		return fmt.Errorf("pager: checkpoint: %w", err)
 	}
-	if n.Offset < 0 || n.Skip < 0 {
-		return fmt.Errorf("pager: checkpoint %s: negative offset or skip", data)
+	if n.Offset < 0 || n.Page < 0 || n.Skip < 0 {
+		return fmt.Errorf("pager: checkpoint %s: negative offset, page or skip", data)
 	}
 	*c = Checkpoint(n)
 	return nil
 }
 
 // Resume starts a walk at checkpoint c: an Offset walk at c.Offset+c.Skip;
-// a Token walk at the page of token c.Token, whose first c.Skip items are
-// dropped (that page is expected to hold at least that many, as it did
-// when the checkpoint was taken).
+// a Token walk at the page of token c.Token, a PageNumber walk at page
+// c.Page, whose first c.Skip items are dropped (that page is expected to
+// hold at least that many, as it did when the checkpoint was taken).
 func Resume(c Checkpoint) Option {
-	if c.Offset < 0 || c.Skip < 0 {
-		panic("pager: Resume from a checkpoint with a negative offset or skip")
+	if c.Offset < 0 || c.Page < 0 || c.Skip < 0 {
+		panic("pager: Resume from a checkpoint with a negative offset, page or skip")
 	}
 	return optionFunc(func(cfg *config) {
 		cfg.startOffset, cfg.startToken, cfg.skip = c.Offset, c.Token, c.Skip
+		if c.Page > 0 {
+			cfg.startPage = c.Page
+		}
 	})
+}
+
+// dropDelivered drops the first skip items of p, the first page of a walk
+// resumed from a checkpoint, or returns the error that says it cannot.
+func dropDelivered[T any](p *Page[T], skip, attempts int) error {
+	if len(p.Items) < skip {
+		return &PageError{Offset: p.Offset, Token: p.Token, Attempts: attempts, Err: fmt.Errorf(
+			"pager: resumed page has %d items, fewer than the %d its checkpoint says were delivered: the listing or the page size changed", len(p.Items), skip)}
+	}
+	p.Items, p.Offset = p.Items[skip:], p.Offset+skip
+	return nil
 }
 
 // resumable is a Source that can start over from a checkpoint.
@@ -99,9 +118,20 @@ type resumable[T any] interface {
 	// resume returns the source started at c, or an error if c cannot be
 	// a checkpoint of this source.
 	resume(c Checkpoint) (Source[T], error)
-	// byToken reports whether the source walks by token.
-	byToken() bool
+	// start returns the checkpoint where the source starts.
+	start() Checkpoint
+	// kind says how the source walks.
+	kind() walkKind
 }
+
+// walkKind is how a source walks: what its checkpoints hold.
+type walkKind int
+
+const (
+	byOffset walkKind = iota
+	byToken
+	byPage
+)
 
 // Track is [All] for a walk that must survive a crash. It starts src's walk
 // at *cp — or, if *cp is the zero Checkpoint, where src starts — and before
@@ -109,24 +139,26 @@ type resumable[T any] interface {
 // the item is processed: a walk tracked from the saved value yields the
 // next item, having repeated and skipped none.
 //
-// Track panics if cp is nil or src is neither an Offset or Token source nor
-// a [Prefetch] of one.
+// Track panics if cp is nil or src is neither an Offset, Token or
+// PageNumber source nor a [Prefetch] of one.
 func Track[T any](ctx context.Context, src Source[T], cp *Checkpoint) iter.Seq2[T, error] {
 	r, ok := src.(resumable[T])
 	if !ok || cp == nil {
-		panic("pager: Track needs an Offset or Token source (or a Prefetch of one) and a *Checkpoint")
+		panic("pager: Track needs an Offset, Token or PageNumber source (or a Prefetch of one) and a *Checkpoint")
 	}
 	return func(yield func(T, error) bool) {
-		start, walk := *cp, src
-		if start != (Checkpoint{}) {
-			var err error
-			if walk, err = r.resume(start); err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
+		start := *cp
+		if start == (Checkpoint{}) {
+			start = r.start()
 		}
-		first := true
+		walk, err := r.resume(start)
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		kind := r.kind()
+		first, page := true, start.Page
 		for p, err := range walk.Pages(ctx) {
 			if err != nil {
 				var zero T
@@ -139,24 +171,31 @@ func Track[T any](ctx context.Context, src Source[T], cp *Checkpoint) iter.Seq2[
 				first = false
 			}
 			for i, v := range p.Items {
-				*cp = after(p, r.byToken(), pageStart, i)
+				*cp = after(kind, p, page, pageStart, i)
 				if !yield(v, nil) {
 					return
 				}
 			}
+			page++
 		}
 	}
 }
 
-// after returns the checkpoint just after p.Items[i], where p's first item
+// after returns the checkpoint just after p.Items[i] in a walk of the given
+// kind, where p is page number page (PageNumber walks) and its first item
 // (before any were dropped on a resume) is at pageStart.
-func after[T any](p Page[T], byToken bool, pageStart, i int) Checkpoint {
+func after[T any](kind walkKind, p Page[T], page, pageStart, i int) Checkpoint {
 	next := p.Offset + i + 1
+	last := i == len(p.Items)-1
 	switch {
-	case !byToken:
+	case kind == byOffset:
 		return Checkpoint{Offset: next}
-	case i == len(p.Items)-1 && p.Next != "":
-		return Checkpoint{Offset: next, Token: p.Next} // the next page, from its start
+	case kind == byPage && last:
+		return Checkpoint{Offset: next, Page: page + 1} // the next page, from its start
+	case kind == byPage:
+		return Checkpoint{Offset: pageStart, Page: page, Skip: next - pageStart}
+	case last && p.Next != "":
+		return Checkpoint{Offset: next, Token: p.Next}
 	default:
 		return Checkpoint{Offset: pageStart, Token: p.Token, Skip: next - pageStart}
 	}

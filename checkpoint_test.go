@@ -18,6 +18,7 @@ func TestCheckpointText(t *testing.T) {
 		{Offset: 120},
 		{Offset: 100, Token: "v1.QnVp+/=&?", Skip: 3},
 		{Token: "a b"},
+		{Offset: 40, Page: 3, Skip: 7},
 	} {
 		text, err := c.MarshalText()
 		if err != nil {
@@ -64,6 +65,31 @@ func TestCrashAndResume(t *testing.T) {
 		"offset": func() (*pagetest.Server, pager.Source[int]) {
 			srv := &pagetest.Server{N: n, Clamp: 40, Total: true}
 			return srv, pager.Offset(srv.Offset, pager.PageSize(50))
+		},
+		"page number": func() (*pagetest.Server, pager.Source[int]) {
+			fetch := func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+				var p pager.Page[int]
+				for i := (req.Page - 1) * req.Limit; i < min(req.Page*req.Limit, n); i++ {
+					p.Items = append(p.Items, i)
+				}
+				return p, nil
+			}
+			return nil, pager.PageNumber(fetch, pager.PageSize(25))
+		},
+		"prefetched page number": func() (*pagetest.Server, pager.Source[int]) {
+			fetch := func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+				var p pager.Page[int]
+				for i := (req.Page - 1) * req.Limit; i < min(req.Page*req.Limit, n); i++ {
+					p.Items = append(p.Items, i)
+				}
+				p.Last = req.Page*req.Limit >= n
+				return p, nil
+			}
+			return nil, pager.Prefetch(pager.PageNumber(fetch, pager.PageSize(25)), 3)
+		},
+		"prefetched offset": func() (*pagetest.Server, pager.Source[int]) {
+			srv := &pagetest.Server{N: n, Clamp: 40, Total: true}
+			return srv, pager.Prefetch(pager.Offset(srv.Offset, pager.PageSize(50)), 4)
 		},
 		"token": func() (*pagetest.Server, pager.Source[int]) {
 			srv := &pagetest.Server{N: n, Short: func(r pager.Request) int { return 1 + len(r.Token)%7*5 }}

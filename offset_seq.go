@@ -41,11 +41,15 @@ func (s *offsetSource[T]) walk(ctx context.Context) walker[T] {
 	return &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset + s.cfg.skip}
 }
 
-func (s *offsetSource[T]) byToken() bool { return false }
+func (s *offsetSource[T]) kind() walkKind { return byOffset }
+
+func (s *offsetSource[T]) start() Checkpoint {
+	return Checkpoint{Offset: s.cfg.startOffset + s.cfg.skip}
+}
 
 func (s *offsetSource[T]) resume(c Checkpoint) (Source[T], error) {
-	if c.Token != "" {
-		return nil, fmt.Errorf("pager: checkpoint %v is a Token walk's, not an Offset walk's", c)
+	if c.Token != "" || c.Page != 0 {
+		return nil, fmt.Errorf("pager: checkpoint %v is not an Offset walk's", c)
 	}
 	r := *s
 	r.cfg.startOffset, r.cfg.skip = c.Offset+c.Skip, 0

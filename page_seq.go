@@ -51,7 +51,22 @@ func (s *pageSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 }
 
 func (s *pageSource[T]) walk(ctx context.Context) walker[T] {
-	return &pageWalker[T]{src: s, ctx: ctx, page: s.cfg.startPage, offset: s.cfg.startOffset}
+	return &pageWalker[T]{src: s, ctx: ctx, page: s.cfg.startPage, offset: s.cfg.startOffset, skip: s.cfg.skip}
+}
+
+func (s *pageSource[T]) kind() walkKind { return byPage }
+
+func (s *pageSource[T]) start() Checkpoint {
+	return Checkpoint{Offset: s.cfg.startOffset, Page: s.cfg.startPage, Skip: s.cfg.skip}
+}
+
+func (s *pageSource[T]) resume(c Checkpoint) (Source[T], error) {
+	if c.Token != "" || c.Page == 0 {
+		return nil, fmt.Errorf("pager: checkpoint %v is not a PageNumber walk's", c)
+	}
+	r := *s
+	r.cfg.startOffset, r.cfg.startPage, r.cfg.skip = c.Offset, c.Page, c.Skip
+	return &r, nil
 }
 
 type pageWalker[T any] struct {
@@ -59,6 +74,7 @@ type pageWalker[T any] struct {
 	ctx     context.Context
 	page    int // number of the next page
 	offset  int // of the next page
+	skip    int // items of the next page to drop (Resume)
 	prev    []T // items of the page before
 	longest int // items on the longest page before prev
 	done    bool
@@ -88,6 +104,16 @@ func (w *pageWalker[T]) next() (Page[T], error) {
 	w.longest = max(w.longest, len(w.prev))
 	w.prev = p.Items
 	w.done = isLast(&w.src.cfg, p, w.offset, req.Limit)
+	if w.skip > 0 {
+		if err := dropDelivered(&p, w.skip, t.n); err != nil {
+			w.done = true
+			return Page[T]{}, err
+		}
+		w.skip = 0
+		if len(p.Items) == 0 && w.done {
+			return Page[T]{}, errEnd // the checkpoint was past the last item
+		}
+	}
 	report(&w.src.cfg, &p, req.Page, t)
 	return p, nil
 }

@@ -86,11 +86,10 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	p.Offset, p.Token = w.offset, req.Token
 	w.offset += len(p.Items)
 	if w.skip > 0 {
-		if len(p.Items) < w.skip {
-			return Page[T]{}, &PageError{Offset: p.Offset, Token: p.Token, Attempts: t.n, Err: fmt.Errorf(
-				"pager: resumed page has %d items, fewer than the %d its checkpoint says were delivered: the listing or the page size changed", len(p.Items), w.skip)}
+		if err := dropDelivered(&p, w.skip, t.n); err != nil {
+			return Page[T]{}, err
 		}
-		p.Items, p.Offset, w.skip = p.Items[w.skip:], p.Offset+w.skip, 0
+		w.skip = 0
 	}
 	if p.Next == "" && len(p.Items) == 0 {
 		return Page[T]{}, errEnd
@@ -106,9 +105,16 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	return p, nil
 }
 
-func (s *tokenSource[T]) byToken() bool { return true }
+func (s *tokenSource[T]) kind() walkKind { return byToken }
+
+func (s *tokenSource[T]) start() Checkpoint {
+	return Checkpoint{Offset: s.cfg.startOffset, Token: s.cfg.startToken, Skip: s.cfg.skip}
+}
 
 func (s *tokenSource[T]) resume(c Checkpoint) (Source[T], error) {
+	if c.Page != 0 {
+		return nil, fmt.Errorf("pager: checkpoint %v is a PageNumber walk's, not a Token walk's", c)
+	}
 	r := *s
 	r.cfg.startOffset, r.cfg.startToken, r.cfg.skip = c.Offset, c.Token, c.Skip
 	return &r, nil
