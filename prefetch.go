@@ -209,7 +209,7 @@ func (s *resumableReadAhead[T]) resume(c Checkpoint) (Source[T], error) {
 	return Prefetch(src, s.n), nil
 }
 
-func (s *resumableReadAhead[T]) kind() walkKind   { return s.r.kind() }
+func (s *resumableReadAhead[T]) kind() walkKind    { return s.r.kind() }
 func (s *resumableReadAhead[T]) start() Checkpoint { return s.r.start() }
 
 // fanOutSource prefetches an Offset source with concurrent fetches.
@@ -226,7 +226,7 @@ func (s *fanOutSource[T]) resume(c Checkpoint) (Source[T], error) {
 	return Prefetch(src, s.n), nil
 }
 
-func (s *fanOutSource[T]) kind() walkKind   { return byOffset }
+func (s *fanOutSource[T]) kind() walkKind    { return byOffset }
 func (s *fanOutSource[T]) start() Checkpoint { return s.src.start() }
 
 func (s *fanOutSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
