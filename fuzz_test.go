@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/pagetest"
 )
 
 // script hands out fuzzer-chosen bytes, then zeros once they run out, so
@@ -91,7 +92,7 @@ func FuzzOffset(f *testing.F) {
 			p.Last = reportLast && req.Offset+len(p.Items) >= n
 			return p, nil
 		}
-		items, errs, _ := drainInts(pager.All(context.Background(), pager.Offset(fetch, append(fuzzPolicy, pager.PageSize(limit))...)))
+		items, errs, _ := pagetest.Drain(pager.All(context.Background(), pager.Offset(fetch, append(fuzzPolicy, pager.PageSize(limit))...)))
 		checkWalk(t, items, errs, n, errFuzz)
 	})
 }
@@ -140,7 +141,7 @@ func FuzzToken(f *testing.F) {
 			}
 			return p, nil
 		}
-		items, errs, _ := drainInts(pager.All(context.Background(), pager.Token(fetch, append(fuzzPolicy, pager.PageSize(limit))...)))
+		items, errs, _ := pagetest.Drain(pager.All(context.Background(), pager.Token(fetch, append(fuzzPolicy, pager.PageSize(limit))...)))
 		if len(errs) == 1 && errors.Is(errs[0], pager.ErrRepeatedToken) {
 			// The walk stopped at the repeat: what it yielded must still be
 			// a prefix, each item once.
@@ -149,17 +150,4 @@ func FuzzToken(f *testing.F) {
 		}
 		checkWalk(t, items, errs, n, errFuzz)
 	})
-}
-
-// drainInts is pagetest.Drain, here to keep the fuzz targets self-contained.
-func drainInts(seq func(func(int, error) bool)) (items []int, errs []error, errAt []int) {
-	for v, err := range seq {
-		if err != nil {
-			errs = append(errs, err)
-			errAt = append(errAt, len(items))
-			continue
-		}
-		items = append(items, v)
-	}
-	return items, errs, errAt
 }
