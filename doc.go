@@ -13,20 +13,27 @@
 // # Sources
 //
 // A [Source] walks the pages of one listing. [Offset] walks limit/offset
-// listings, [Token] walks cursor listings (nextPageToken), [NDJSON] reads a
-// stream of JSON lines. Offset and Token call a [FetchFunc] that asks the
-// server for one page and fills a [Page] with what it answered; the source
-// decides what to ask next and when the listing is over:
+// listings, [Token] walks cursor listings (nextPageToken), [PageNumber]
+// walks ?page=N listings, and [NDJSON] reads a stream of JSON lines. The
+// first three call a [FetchFunc] that asks the server for one page and
+// fills a [Page] with what it answered; the source decides what to ask next
+// and when the listing is over:
 //
 //   - Offsets advance by the number of items received, never by the limit
 //     asked for, so a server that clamps or cuts a page short loses nothing.
-//   - An Offset walk ends on an empty page, on Last, or on reaching Total; a
-//     short page ends it only with [StopOnShortPage].
+//   - An Offset or PageNumber walk ends on an empty page, on Last, or on
+//     reaching Total; a short page ends it only with [StopOnShortPage].
 //   - A Token walk ends on an empty Next. Empty pages with a Next are walked
 //     through; a Next already used ends the walk with [ErrRepeatedToken].
 //
+// For HTTP APIs, an [Endpoint] says where and how to ask, and [OffsetFetch],
+// [TokenFetch] and [PageFetch] make the FetchFunc; [Link] follows Link
+// headers and [NDJSONStream] reads a stream over HTTP.
+//
 // Sources are values: building one does no I/O, and each range over
 // [Source.Pages] or [All] walks the listing from its start option again.
+// [Track] keeps a [Checkpoint] after every item, from which a walk resumes
+// in another process with nothing repeated or skipped.
 //
 // # Errors
 //
@@ -50,9 +57,9 @@
 // # Goroutines and cancellation
 //
 // The Offset, Token and PageNumber sources, and [All], [Take] and [Filter]
-// over them, run on the caller's goroutine and start none. A done context ends a walk with its
-// error (wrapped in a *PageError) before the next fetch, and wakes a retry's
-// sleep. [Prefetch] fetches ahead on other goroutines under a context of its
+// over them, run on the caller's goroutine and start none. A done context
+// ends a walk with its error (wrapped in a *PageError) before the next
+// fetch, and wakes a retry's sleep. [Prefetch] fetches ahead on other goroutines under a context of its
 // own, which it cancels when the loop ends; every goroutine it started has
 // exited before the range statement returns. So does an [NDJSON] walk, which
 // reads the stream on a goroutine of its own and decodes lines on up to
