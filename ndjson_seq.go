@@ -64,9 +64,14 @@ func NDJSON[T any](r io.Reader, opts ...Option) Source[T] {
 var errWalkedTwice = errors.New("pager: NDJSON source walked twice: it reads its reader once")
 
 const (
-	readSize    = 64 << 10 // bytes asked of the reader at a time: one page's worth of lines
-	lineSlack   = 4        // bytes a line may exceed MaxLineSize by before the reader sees it is too long: "\r" and a byte-order mark
-	excerptSize = 40
+	readSize = 64 << 10 // bytes asked of the reader at a time: one page's worth of lines
+
+	// lineSlack is how far past MaxLineSize an unfinished line may run
+	// before the reader calls it too long: a "\r" and a byte-order mark do
+	// not count, and the decoding side checks whole lines exactly.
+	lineSlack = 4
+
+	excerptSize = 40 // bytes of a bad line in its LineError
 	maxWorkers  = 8
 )
 
