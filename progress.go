@@ -14,12 +14,14 @@ type PageInfo struct {
 	Elapsed  time.Duration // from the first try to the answer, retry waits included
 }
 
-// OnPage makes a walk call f for each page it yields, just before yielding
-// it, in order: for logs, metrics and progress bars. A page that failed is
-// not reported; the walk's [*PageError] says where and after how many
-// attempts. f runs on the goroutine that walks the source, which under
-// [Prefetch] may be another than the loop's, ahead of it; it is never called
-// concurrently by one walk. OnPage panics if f is nil.
+// OnPage makes an Offset, Token, PageNumber or Link walk call f for each
+// page it yields, just before yielding it, in order: for logs, metrics and
+// progress bars. (NDJSON pages are blocks of a stream, not fetches: they are
+// not reported.) A page that failed is not reported; the walk's
+// [*PageError] says where and after how many attempts. f runs on the
+// goroutine that walks the source, which under [Prefetch] may be another
+// than the loop's, ahead of it; it is never called concurrently by one
+// walk. OnPage panics if f is nil.
 func OnPage(f func(PageInfo)) Option {
 	if f == nil {
 		panic("pager: OnPage with a nil func")

@@ -67,15 +67,15 @@ func fetchTries[T any](ctx context.Context, c *config, f FetchFunc[T], req Reque
 	if c.onPage != nil {
 		start = c.now()
 	}
-	fail := func(attempts int, err error) (Page[T], tries, error) {
-		return Page[T]{}, tries{n: attempts}, &PageError{Offset: at, Token: req.Token, Page: req.Page, Attempts: attempts, Err: err}
-	}
-	for attempt := 1; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return fail(attempt-1, err)
+	attempt := 0
+	var err error
+	for {
+		if err = ctx.Err(); err != nil {
+			break
 		}
-		p, err := f(ctx, req)
-		if err == nil {
+		attempt++
+		var p Page[T]
+		if p, err = f(ctx, req); err == nil {
 			t := tries{n: attempt}
 			if c.onPage != nil {
 				t.took = c.now().Sub(start)
@@ -83,13 +83,11 @@ func fetchTries[T any](ctx context.Context, c *config, f FetchFunc[T], req Reque
 			return p, t, nil
 		}
 		d, ok := c.retry.delay(attempt, err)
-		if !ok || ctx.Err() != nil {
-			return fail(attempt, err)
-		}
-		if serr := c.sleep(ctx, d); serr != nil {
-			return fail(attempt, err)
+		if !ok || ctx.Err() != nil || c.sleep(ctx, d) != nil {
+			break
 		}
 	}
+	return Page[T]{}, tries{n: attempt}, &PageError{Offset: at, Token: req.Token, Page: req.Page, Attempts: attempt, Err: err}
 }
 
 // delay returns how long to wait before retrying a fetch that failed with

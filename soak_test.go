@@ -35,6 +35,8 @@ var soakFaults = apisim.Faults{
 	Reset:       0.025,
 	Truncate:    0.025,
 	Short:       0.05,
+	ErrorLine:   50_000, // NDJSON: every stream breaks off after 50,000 records…
+	Heartbeat:   1000,   // …and has a blank line every 1000
 }
 
 var soakRetry = pager.Retry(pager.RetryPolicy{Attempts: 12, MinDelay: time.Millisecond, MaxDelay: 20 * time.Millisecond})
@@ -66,6 +68,9 @@ var soakStyles = []struct {
 	}},
 	{"link", func(url string, opts ...pager.Option) pager.Source[apisim.Record] {
 		return pager.Link[apisim.Record](pager.Endpoint{URL: url + apisim.Repos}, append(opts, pager.PageSize(100))...)
+	}},
+	{"ndjson stream", func(url string, opts ...pager.Option) pager.Source[apisim.Record] {
+		return pager.NDJSONStream[apisim.Record](pager.Endpoint{URL: url + apisim.Stream, OffsetParam: "offset"}, opts...)
 	}},
 }
 

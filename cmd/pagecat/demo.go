@@ -15,6 +15,7 @@ var demoPaths = map[string]string{
 	"token":  apisim.Objects,
 	"page":   apisim.Events,
 	"link":   apisim.Repos,
+	"ndjson": apisim.Stream,
 }
 
 // startDemo starts the API simulator on 127.0.0.1, points o at it, and
@@ -33,7 +34,10 @@ func startDemo(o *options, stderr io.Writer) (func(), error) {
 		return nil, err
 	}
 	o.url = s.URL + demoPaths[o.style]
-	fmt.Fprintf(stderr, "pagecat: demo API on %s (%s, %s, %s, %s, %s, %s); exporting %s\n",
-		s.URL, apisim.Runs, apisim.Issues, apisim.Logs, apisim.Objects, apisim.Events, apisim.Repos, o.url)
+	if o.style == "ndjson" && o.offsetParam == "" {
+		o.offsetParam = "offset" // the simulator's stream starts where it is told
+	}
+	fmt.Fprintf(stderr, "pagecat: demo API on %s (%s, %s, %s, %s, %s, %s, %s); exporting %s\n",
+		s.URL, apisim.Runs, apisim.Issues, apisim.Logs, apisim.Objects, apisim.Events, apisim.Repos, apisim.Stream, o.url)
 	return s.Close, nil
 }

@@ -34,6 +34,12 @@ func detect(ctx context.Context, client *http.Client, o *options) error {
 		return fmt.Errorf("detecting the style: %w", err)
 	}
 	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode/100 == 2 && isNDJSON(ct) {
+		if o.style == "" {
+			o.style = "ndjson" // a stream: no need to read it to know
+		}
+		return nil
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
 		return fmt.Errorf("detecting the style: GET %s: %w", o.url, err)
@@ -121,6 +127,16 @@ func hasNextLink(header http.Header) bool {
 		if strings.Contains(v, `rel="next"`) || strings.Contains(v, "rel=next") || strings.Contains(v, ` next"`) || strings.Contains(v, `"next `) {
 			return true
 		}
+	}
+	return false
+}
+
+// isNDJSON reports whether a Content-Type names a stream of JSON lines.
+func isNDJSON(contentType string) bool {
+	mt, _, _ := strings.Cut(contentType, ";")
+	switch strings.TrimSpace(strings.ToLower(mt)) {
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/json-seq":
+		return true
 	}
 	return false
 }

@@ -64,6 +64,8 @@ func TestStyles(t *testing.T) {
 		{"repos, detected", []string{s.URL + apisim.Repos}},
 		{"repos", []string{"-style", "link", s.URL + apisim.Repos}},
 		{"runs, prefetched", []string{"-prefetch", "4", "-page-size", "20", s.URL + apisim.Runs}},
+		{"stream, detected", []string{s.URL + apisim.Stream}},
+		{"logs as ndjson", []string{"-style", "ndjson", s.URL + apisim.Logs}},
 		{"objects, prefetched", []string{"-prefetch", "3", s.URL + apisim.Objects}},
 	}
 	for _, tt := range tests {
@@ -291,5 +293,20 @@ func TestQuote(t *testing.T) {
 		if got := shellSplit(t, "x "+quote(in)); len(got) != 2 || got[1] != in {
 			t.Errorf("quote(%q) does not split back: %q", in, got)
 		}
+	}
+}
+
+func TestStreamBreaksOff(t *testing.T) {
+	s := sim(t, apisim.Config{N: 500, Seed: 5, Faults: apisim.Faults{ErrorLine: 200}})
+	code, stdout, stderr := pagecat(t, "-style", "ndjson", s.URL+apisim.Stream)
+	if code != 1 || stdout != ndjson(s, 1, 200) {
+		t.Errorf("got exit code %d and %d bytes, want 1 and the 200 records before the error line", code, len(stdout))
+	}
+	if !strings.Contains(stderr, "cannot be resumed") || !strings.Contains(stderr, "-offset-param") {
+		t.Errorf("stderr does not say how the stream could be resumed:\n%s", stderr)
+	}
+	code, stdout, stderr = pagecat(t, "-style", "ndjson", "-offset-param", "offset", "-retry", "5", s.URL+apisim.Stream)
+	if code != 0 || stdout != ndjson(s, 1, 500) {
+		t.Errorf("resumable: got exit code %d and %d bytes, want 0 and all 500 records; stderr:\n%s", code, len(stdout), stderr)
 	}
 }

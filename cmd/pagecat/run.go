@@ -36,7 +36,7 @@ type options struct {
 	fs *flag.FlagSet // to print the resume command
 }
 
-var styles = []string{"offset", "token", "page", "link"}
+var styles = []string{"offset", "token", "page", "link", "ndjson"}
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	o := &options{}
@@ -52,7 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pageSize, "page-size", 100, "items to ask for per page")
 	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
 	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
-	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset)")
+	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
 	fs.StringVar(&o.tokenParam, "token-param", "", "query parameter for the page token (default pageToken)")
 	fs.StringVar(&o.pageParam, "page-param", "", "query parameter for the page number (default page)")
 	fs.StringVar(&o.totalField, "total-field", "", "JSON field with the total number of items (default total)")
@@ -141,7 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	client := &http.Client{Timeout: o.timeout}
 	defer client.CloseIdleConnections()
 	prog := newProgress(stderr, o.progress)
-	if o.style == "" || (o.items == "" && o.style != "link") {
+	if o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
 		if err := detect(ctx, client, o); err != nil {
 			fmt.Fprintf(stderr, "pagecat: %v\n", err)
 			return 1
@@ -185,6 +185,8 @@ func source(o *options, client *http.Client, prog *progress) pager.Source[json.R
 		src = pager.PageNumber(pager.PageFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...)
 	case "link":
 		src = pager.Link[json.RawMessage](ep, opts...)
+	case "ndjson":
+		src = pager.NDJSONStream[json.RawMessage](ep, opts...)
 	default:
 		src = pager.Offset(pager.OffsetFetch[json.RawMessage](ep), opts...)
 	}
@@ -250,6 +252,12 @@ func (o *options) fail(stderr io.Writer, err error, written int) int {
 		}
 	case "page":
 		resume["start-page"] = fmt.Sprint(pe.Page)
+		resume["start-offset"] = fmt.Sprint(pe.Offset)
+	case "ndjson":
+		if o.offsetParam == "" {
+			fmt.Fprintf(stderr, "pagecat: %d items written; the stream cannot be resumed after them without -offset-param, the server's parameter for the first item to stream\n", written)
+			return 1
+		}
 		resume["start-offset"] = fmt.Sprint(pe.Offset)
 	default:
 		resume["start-offset"] = fmt.Sprint(pe.Offset)
