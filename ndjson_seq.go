@@ -36,8 +36,9 @@ import (
 // Each page holds the items of one read of up to 64 KiB (or of one longer
 // line), in order, without empty pages; Page.Offset counts items from the
 // start of the stream. Lines are read and decoded ahead of the loop, on up to
-// GOMAXPROCS goroutines, at most a few pages ahead, so memory stays bounded
-// by the longest line plus about a megabyte however long the stream is.
+// GOMAXPROCS goroutines (8 at most), at most 2×GOMAXPROCS pages ahead, so
+// memory stays bounded by the longest line plus about a megabyte however
+// long the stream is.
 //
 // The source reads r once: a second walk yields only an error. When a walk
 // ends before the end of the stream (a break, an error, a done context), a
@@ -63,9 +64,15 @@ func NDJSON[T any](r io.Reader, opts ...Option) Source[T] {
 var errWalkedTwice = errors.New("pager: NDJSON source walked twice: it reads its reader once")
 
 const (
-	readSize    = 64 << 10 // bytes asked of the reader at a time: one page's worth of lines
-	lineSlack   = 4        // bytes a line may exceed MaxLineSize by before the reader sees it is too long: "\r" and a byte-order mark
-	excerptSize = 40
+	readSize = 64 << 10 // bytes asked of the reader at a time: one page's worth of lines
+
+	// lineSlack is how far past MaxLineSize an unfinished line may run
+	// before the reader calls it too long: a "\r" and a byte-order mark do
+	// not count, and the decoding side checks whole lines exactly.
+	lineSlack = 4
+
+	excerptSize = 40 // bytes of a bad line in its LineError
+	maxWorkers  = 8
 )
 
 type ndjsonSource[T any] struct {
@@ -74,9 +81,9 @@ type ndjsonSource[T any] struct {
 	used atomic.Bool
 }
 
-// Pages does not make the source walkable: a walk starts goroutines, which
-// must be stopped when the loop ends, and All pulls from walkers without
-// defer.
+// The source is not walkable: its walk's goroutines must be stopped however
+// the loop ends, a panic included, which takes the defer here; All stops
+// walkers without one.
 func (s *ndjsonSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
 		if s.used.Swap(true) {
@@ -139,7 +146,9 @@ type ndjsonWalk[T any] struct {
 }
 
 func (s *ndjsonSource[T]) start(ctx context.Context) *ndjsonWalk[T] {
-	procs := runtime.GOMAXPROCS(0)
+	// At most 8 workers, so that the read-ahead (2 pages a worker) stays
+	// about a megabyte.
+	procs := min(runtime.GOMAXPROCS(0), maxWorkers)
 	window := 2 * procs // batches read ahead of the consumer
 	w := &ndjsonWalk[T]{
 		src:      s,

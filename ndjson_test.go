@@ -655,14 +655,15 @@ func TestNDJSONBreakEverywhere(t *testing.T) {
 
 // blockingReader returns its data, then blocks until closed or released.
 type blockingReader struct {
-	data    []byte
-	release chan struct{}
-	closed  atomic.Bool
-	once    sync.Once
+	data        []byte
+	blocked     chan struct{} // closed when a Read blocks
+	release     chan struct{}
+	closed      atomic.Bool
+	once, block sync.Once
 }
 
 func newBlockingReader(data string) *blockingReader {
-	return &blockingReader{data: []byte(data), release: make(chan struct{})}
+	return &blockingReader{data: []byte(data), blocked: make(chan struct{}), release: make(chan struct{})}
 }
 
 func (b *blockingReader) Read(p []byte) (int, error) {
@@ -671,6 +672,7 @@ func (b *blockingReader) Read(p []byte) (int, error) {
 		b.data = b.data[n:]
 		return n, nil
 	}
+	b.block.Do(func() { close(b.blocked) })
 	<-b.release
 	if b.closed.Load() {
 		return 0, errors.New("read on closed reader")
@@ -719,8 +721,10 @@ func TestNDJSONCancel(t *testing.T) {
 					}
 					got = append(got, v)
 					if len(got) == 2 {
-						// The reader is now blocked on the third line.
-						time.AfterFunc(10*time.Millisecond, cancel)
+						go func() {
+							<-br.blocked // on the third line
+							cancel()
+						}()
 					}
 				}
 				if gotErr != context.Canceled {
@@ -750,7 +754,7 @@ func TestNDJSONBreakClosesBlockedRead(t *testing.T) {
 	br := newBlockingReader(`{"id":1}` + "\n")
 	defer br.unblock()
 	for range pager.All(context.Background(), pager.NDJSON[rec](closingReader{br})) {
-		time.Sleep(10 * time.Millisecond) // let the reader block on the next read
+		<-br.blocked // on the next line
 		break
 	}
 	if !br.closed.Load() {
