@@ -19,18 +19,34 @@ import (
 // the [Retry] policy says. A stream that breaks off after that — a
 // connection reset, a line cut short, a server's plain-text error line —
 // ends the walk with a *PageError at the offset of the first item not
-// received, wrapping the [*LineError]. If
-// e.OffsetParam names a query parameter that makes the server start the
-// stream at an item (?offset=12000), the walk resumes there instead, as
-// often as the [Retry] policy allows (the count of attempts starts again
-// whenever a stream delivered items), so each item still arrives once, in
-// order. [StartOffset] starts the first request at that parameter too.
+// received, wrapping the [*LineError]; an error returned by a
+// [SkipBadLines] report ends it as is.
+//
+// If e.OffsetParam names a query parameter that makes the server start the
+// stream at an item (?offset=12000), a broken stream is asked for again
+// from there instead, as often as the Retry policy allows (the count of
+// attempts starts again whenever a stream delivered items), so each item
+// still arrives once, in order. A line that does not decode is asked for
+// again too, since some servers end a failed stream with a plain-text error
+// line; a line that is bad in the data fails the same way each time, and
+// the walk ends after the policy's attempts. [StartOffset] starts the first
+// request at that parameter too.
 //
 // NDJSONStream panics if e.URL is not a valid URL, or if given StartOffset
 // without e.OffsetParam (the server would stream from its start).
 func NDJSONStream[T any](e Endpoint, opts ...Option) Source[T] {
 	c := newHTTPClient(e, "NDJSONStream", params{limit: "-", offset: "-"})
 	s := &ndjsonStream[T]{c: c, cfg: newConfig(opts), opts: opts}
+	if report := s.cfg.skipBad; report != nil {
+		// An error from SkipBadLines' report is the caller's word to stop:
+		// mark it, so that it is not taken for a broken stream.
+		s.opts = append(opts[:len(opts):len(opts)], SkipBadLines(func(e *LineError) error {
+			if err := report(e); err != nil {
+				return stopped{err}
+			}
+			return nil
+		}))
+	}
 	if s.cfg.startOffset > 0 && !s.resumable() {
 		panic("pager: NDJSONStream with StartOffset but no Endpoint.OffsetParam to send it in")
 	}
@@ -51,6 +67,11 @@ func (s *ndjsonStream[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 			n, err := s.stream(ctx, offset, yield)
 			if err == nil || err == errEnd {
 				return // the stream's end, or the loop's
+			}
+			var stop stopped
+			if errors.As(err, &stop) {
+				yield(Page[T]{}, stop.err)
+				return
 			}
 			if offset += n; n > 0 {
 				attempt = 1
@@ -97,3 +118,8 @@ func (s *ndjsonStream[T]) stream(ctx context.Context, offset int, yield func(Pag
 	}
 	return n, nil
 }
+
+// stopped wraps the error with which a SkipBadLines report stopped a walk.
+type stopped struct{ err error }
+
+func (s stopped) Error() string { return s.err.Error() }

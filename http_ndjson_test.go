@@ -150,3 +150,19 @@ func TestNDJSONStreamBreak(t *testing.T) {
 		t.Fatal("the server still streams after the loop broke")
 	}
 }
+
+// TestNDJSONStreamReportStops: an error from a SkipBadLines report stops the
+// walk as the caller asked; it is not a broken stream to resume.
+func TestNDJSONStreamReportStops(t *testing.T) {
+	s := simServer(t, 1000, apisim.Faults{ErrorLine: 300})
+	errEnough := errors.New("enough")
+	src := pager.NDJSONStream[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Stream, OffsetParam: "offset"},
+		streamRetry, pager.SkipBadLines(func(*pager.LineError) error { return errEnough }))
+	recs, err := pager.Collect(pager.All(context.Background(), src))
+	if err != errEnough || len(recs) != 300 {
+		t.Errorf("got %d records and %v, want 300 and the report's error as is", len(recs), err)
+	}
+	if got := s.Stats().Requests; got != 1 {
+		t.Errorf("got %d requests, want 1", got)
+	}
+}
