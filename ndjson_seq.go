@@ -319,11 +319,11 @@ func (w *ndjsonWalk[T]) decodeBatch(b *batch[T], decode func([]byte, *T) error) 
 			text, rest = data[:i], data[i+1:]
 		}
 		text = bytes.TrimSuffix(text, cr)
-		if !blank(text) {
-			var err error
-			if len(text) > maxLine {
-				err = ErrLineTooLong
-			} else {
+		// A line too long is too long even if blank, as the reader, which
+		// cannot wait to see, already calls longer ones.
+		if long := len(text) > maxLine; long || !blank(text) {
+			err := ErrLineTooLong
+			if !long {
 				err = decode(text, &b.items[n])
 			}
 			if err == nil {
