@@ -231,8 +231,10 @@ func (s *fanOutSource[T]) start() Checkpoint { return s.src.start() }
 
 func (s *fanOutSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
-		walkWith(ctx, s.n, yield, func(c *crew, yield func(Page[T], error) bool) {
-			w := &fanOut[T]{seq: s.src.walk(c.ctx).(*offsetWalker[T]), n: s.n, c: c}
+		// No limit on the group: the walk starts at most n workers, and a
+		// worker that runtime.Goexit ends starts the one that replaces it.
+		walkWith(ctx, -1, yield, func(c *crew, yield func(Page[T], error) bool) {
+			w := &fanOut[T]{seq: s.src.walk(c.ctx).(*offsetWalker[T]), n: s.n, c: c, jobs: make(chan job[T])}
 			w.gen, w.genCancel = context.WithCancel(c.ctx)
 			defer func() { w.genCancel() }()
 			w.run(yield)
@@ -264,6 +266,19 @@ type fanOut[T any] struct {
 	// discarded.
 	gen       context.Context
 	genCancel context.CancelFunc
+
+	// jobs hands fetches to the workers, crew goroutines that each run one
+	// fetch at a time. Unbuffered: a fetch is handed over only to an idle
+	// worker, so that at most n fetches run, discarded ones included.
+	jobs    chan job[T]
+	workers int // started, at most n
+}
+
+// A job is a fetch for a worker to run.
+type job[T any] struct {
+	ctx context.Context
+	req Request
+	out chan outcome[T]
 }
 
 type slot[T any] struct {
@@ -365,20 +380,56 @@ func (w *fanOut[T]) launch(req Request) {
 	}
 	w.window = append(w.window, s)
 	w.unproven = append(w.unproven, req.Offset)
-	ctx, c, src := w.gen, w.c, w.seq.src
-	// Go waits while n fetches run, discarded ones included, so that
-	// concurrency stays bounded; a discarded fetch was canceled.
-	c.g.Go(func() error {
-		var o outcome[T]
-		returned := false
-		defer func() {
-			if !returned {
-				o = outcome[T]{panic: c.catch(recover())}
+	j := job[T]{ctx: w.gen, req: req, out: s.out}
+	select {
+	case w.jobs <- j: // an idle worker took it
+		return
+	default:
+	}
+	if w.workers < w.n {
+		w.workers++
+		w.c.g.Go(worker(w.c, w.seq.src, w.jobs))
+	}
+	// With n workers busy, wait for one to be done, as a sequential walk
+	// would wait for its fetch; a discarded fetch was canceled.
+	w.jobs <- j
+}
+
+// worker returns the loop of a worker: it runs the jobs it receives until
+// the walk ends. Workers outlive pages, so that a page costs no goroutine
+// start, nor the growth of a new goroutine's stack.
+func worker[T any](c *crew, src *offsetSource[T], jobs <-chan job[T]) func() error {
+	var loop func() error
+	loop = func() error {
+		for {
+			select {
+			case j := <-jobs:
+				runJob(c, src, j, loop)
+			case <-c.quit:
+				return nil
 			}
-			s.out <- o
-		}()
-		o.page, o.tries, o.err = fetchTries(ctx, &src.cfg, src.fetch, req, req.Offset)
-		returned = true
-		return nil
-	})
+		}
+	}
+	return loop
+}
+
+// runJob runs the fetch of j and sends its outcome. A panic in it is
+// caught and sent as the outcome, and the worker goes on; runtime.Goexit
+// cannot be stopped, so the worker starts loop, the one to replace it,
+// before it ends.
+func runJob[T any](c *crew, src *offsetSource[T], j job[T], loop func() error) {
+	var o outcome[T]
+	returned := false
+	defer func() {
+		if !returned {
+			v := recover()
+			o = outcome[T]{panic: c.catch(v)}
+			if v == nil {
+				c.g.Go(loop)
+			}
+		}
+		j.out <- o
+	}()
+	o.page, o.tries, o.err = fetchTries(j.ctx, &src.cfg, src.fetch, j.req, j.req.Offset)
+	returned = true
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -583,6 +584,42 @@ func TestPrefetchDiscardedFetchPanics(t *testing.T) {
 	}
 	if items != 55 {
 		t.Errorf("got %d items before the panic, want the whole listing of 55", items)
+	}
+}
+
+// TestPrefetchDiscardedFetchGoexits calls runtime.Goexit in two discarded
+// fetches, each on one of the fan-out's two goroutines: the walk must go on
+// without them, then report the Goexit when the loop ends.
+func TestPrefetchDiscardedFetchGoexits(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	// The pages at 10 and 13 are short, so the guesses 10 and 3 past them
+	// (a page as long as the one before) are discarded; they come back
+	// once those ran. A Total lets both be guessed.
+	short := map[int]struct{ n, guess int }{10: {3, 20}, 13: {5, 16}}
+	ran := map[int]chan struct{}{20: make(chan struct{}), 16: make(chan struct{})}
+	var mu sync.Mutex
+	calls := map[int]int{}
+	fetch := func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+		mu.Lock()
+		calls[req.Offset]++
+		first := calls[req.Offset] == 1
+		mu.Unlock()
+		if s, ok := short[req.Offset]; ok {
+			<-ran[s.guess]
+			return pager.Page[int]{Items: pagetest.Ints(s.n), Total: 60}, nil
+		}
+		if c, ok := ran[req.Offset]; ok && first {
+			close(c)
+			runtime.Goexit()
+		}
+		return pager.Page[int]{Items: pagetest.Ints(max(min(10, 60-req.Offset), 0)), Total: 60}, nil
+	}
+	items, got := rangeRecover(pager.All(context.Background(), pager.Prefetch(pager.Offset(fetch, pager.PageSize(10)), 2)))
+	if s, _ := got.(string); !strings.Contains(s, "runtime.Goexit") {
+		t.Fatalf("got panic %v, want the Goexit reported", got)
+	}
+	if items != 60 {
+		t.Errorf("got %d items before the panic, want the whole listing of 60", items)
 	}
 }
 
