@@ -255,7 +255,7 @@ func TestManyPages(t *testing.T) {
 	if count != n {
 		t.Errorf("got %d items, want %d", count, n)
 	}
-	// A map of a million uint64 keys takes about 40 MB; the tokens alone would be 64 MB more.
+	// A table of a million 64-bit hashes takes 16 MiB (a map, about 40); the tokens alone would be 64 MB more.
 	grew := int64(peak.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("heap grew by %.1f MiB over %d pages", float64(grew)/(1<<20), n)
 	if grew > 60<<20 {
