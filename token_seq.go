@@ -61,7 +61,7 @@ type tokenWalker[T any] struct {
 	skip   int    // items of the next page to drop (Resume)
 	seed   maphash.Seed
 	used   hashSet // hashes of the tokens fetched with
-	err    error               // to return from the next call: the walk has ended
+	err    error   // to return from the next call: the walk has ended
 	done   bool
 }
 
