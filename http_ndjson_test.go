@@ -24,7 +24,7 @@ func TestNDJSONStream(t *testing.T) {
 		offset    string // Endpoint.OffsetParam
 		opts      []pager.Option
 		wantN     int   // records delivered, in order
-		wantErr   error // wrapped in a *PageError at offset wantN
+		wantErr   bool // a *PageError at offset wantN
 		wantLines bool  // the error is a *LineError
 		reason    string
 	}{
@@ -33,7 +33,7 @@ func TestNDJSONStream(t *testing.T) {
 		{label: "heartbeats", path: apisim.Stream, faults: apisim.Faults{Heartbeat: 7}, wantN: 1000, reason: "blank lines are skipped"},
 		{
 			label: "error line", path: apisim.Stream, faults: apisim.Faults{ErrorLine: 300},
-			wantN: 300, wantErr: errAny, wantLines: true,
+			wantN: 300, wantErr: true, wantLines: true,
 			reason: "a 200 whose stream ends in a plain-text error line is an error after the records before it",
 		},
 		{
@@ -57,7 +57,7 @@ func TestNDJSONStream(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
-			s := simServer(t, 1000, tt.faults)
+			s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: tt.faults})
 			ep := pager.Endpoint{URL: s.URL + tt.path, OffsetParam: tt.offset}
 			src := pager.NDJSONStream[apisim.Record](ep, tt.opts...)
 			first := 1
@@ -83,9 +83,9 @@ func TestNDJSONStream(t *testing.T) {
 			var pe *pager.PageError
 			var le *pager.LineError
 			switch {
-			case tt.wantErr == nil && err != nil:
+			case !tt.wantErr && err != nil:
 				t.Errorf("got %v, want no error: %s", err, tt.reason)
-			case tt.wantErr != nil && (!errors.As(err, &pe) || pe.Offset != tt.wantN):
+			case tt.wantErr && (!errors.As(err, &pe) || pe.Offset != tt.wantN):
 				t.Errorf("got %v, want a *PageError at offset %d: %s", err, tt.wantN, tt.reason)
 			case tt.wantLines && !errors.As(err, &le):
 				t.Errorf("got %v, want a *LineError in it", err)
@@ -93,8 +93,6 @@ func TestNDJSONStream(t *testing.T) {
 		})
 	}
 }
-
-var errAny = errors.New("any error")
 
 func TestNDJSONStreamHTTPError(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -154,7 +152,7 @@ func TestNDJSONStreamBreak(t *testing.T) {
 // TestNDJSONStreamReportStops: an error from a SkipBadLines report stops the
 // walk as the caller asked; it is not a broken stream to resume.
 func TestNDJSONStreamReportStops(t *testing.T) {
-	s := simServer(t, 1000, apisim.Faults{ErrorLine: 300})
+	s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: apisim.Faults{ErrorLine: 300}})
 	errEnough := errors.New("enough")
 	src := pager.NDJSONStream[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Stream, OffsetParam: "offset"},
 		streamRetry, pager.SkipBadLines(func(*pager.LineError) error { return errEnough }))

@@ -13,16 +13,6 @@ import (
 // Servers that lie, over real HTTP: what users of other pagination
 // libraries hit, detected and reported here rather than walked forever.
 
-func simServer(t *testing.T, n int, f apisim.Faults) *apisim.Server {
-	t.Helper()
-	s, err := apisim.New(apisim.Config{N: n, Seed: 7, Faults: f})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	return s
-}
-
 func recordID(r apisim.Record) int { return r.ID }
 
 // checkPrefix checks that recs are the records 1, 2, … len(recs).
@@ -37,7 +27,7 @@ func checkPrefix(t *testing.T, recs []apisim.Record) {
 
 // TestLyingTokenCycle: the third page names itself as the next.
 func TestLyingTokenCycle(t *testing.T) {
-	s := simServer(t, 1000, apisim.Faults{RepeatToken: 3})
+	s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: apisim.Faults{RepeatToken: 3}})
 	src := pager.Token(pager.TokenFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Objects, Items: "data"}))
 	recs, err := pager.Collect(pager.All(context.Background(), src))
 	var pe *pager.PageError
@@ -54,7 +44,7 @@ func TestLyingTokenCycle(t *testing.T) {
 }
 
 func TestExpiredToken(t *testing.T) {
-	s := simServer(t, 1000, apisim.Faults{ExpireToken: 2})
+	s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: apisim.Faults{ExpireToken: 2}})
 	src := pager.Token(pager.TokenFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Objects, Items: "data"}),
 		pager.Retry(pager.RetryPolicy{Attempts: 5}))
 	recs, err := pager.Collect(pager.All(context.Background(), src))
@@ -79,7 +69,7 @@ func TestLastPageAgain(t *testing.T) {
 		{95, nil, "the last page is short: answered again, it ends the walk"},
 		{100, pager.ErrRepeatedPage, "the last page is full: answered again, it cannot be told from a server that ignores ?page"},
 	} {
-		s := simServer(t, tt.n, apisim.Faults{RepeatLastPage: true})
+		s := sim(t, apisim.Config{N: tt.n, Seed: 7, Faults: apisim.Faults{RepeatLastPage: true}})
 		src := pager.PageNumber(pager.PageFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Events, Items: "items"}), pager.PageSize(20))
 		recs, err := pager.Collect(pager.All(ctx, src))
 		if !errors.Is(err, tt.wantErr) || err != nil && tt.wantErr == nil {
@@ -96,7 +86,7 @@ func TestLastPageAgain(t *testing.T) {
 // offset or page parameter and serves its first page to every request.
 func TestIgnoredPaging(t *testing.T) {
 	ctx := context.Background()
-	s := simServer(t, 10_000, apisim.Faults{IgnorePaging: true})
+	s := sim(t, apisim.Config{N: 10_000, Seed: 7, Faults: apisim.Faults{IgnorePaging: true}})
 
 	// No total: an offset walk would go on forever; Unique ends it.
 	issues := pager.Offset(pager.OffsetFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Issues}), pager.PageSize(200))
@@ -117,7 +107,7 @@ func TestIgnoredPaging(t *testing.T) {
 // repeat records (Dedupe mends that), and StrictTotal sees the change.
 func TestChangingData(t *testing.T) {
 	ctx := context.Background()
-	s := simServer(t, 2000, apisim.Faults{Insert: 0.5})
+	s := sim(t, apisim.Config{N: 2000, Seed: 7, Faults: apisim.Faults{Insert: 0.5}})
 	runs := func(opts ...pager.Option) pager.Source[apisim.Record] {
 		ep := pager.Endpoint{URL: s.URL + apisim.Runs, Items: "runs"}
 		return pager.Offset(pager.OffsetFetch[apisim.Record](ep), append(opts, pager.PageSize(100))...)

@@ -85,20 +85,16 @@ func TestSoak(t *testing.T) {
 	for round := range *soakRounds {
 		for _, style := range soakStyles {
 			t.Run(fmt.Sprintf("%s/round=%d", style.name, round), func(t *testing.T) {
-				sim, err := apisim.New(apisim.Config{N: n, Seed: uint64(round + 1), Faults: soakFaults})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer sim.Close()
+				srv := sim(t, apisim.Config{N: n, Seed: uint64(round + 1), Faults: soakFaults})
 				var retries atomic.Int64
 				countRetries := pager.OnPage(func(p pager.PageInfo) { retries.Add(int64(p.Attempts - 1)) })
-				src := pager.Prefetch(style.src(sim.URL, soakRetry, countRetries), 4)
+				src := pager.Prefetch(style.src(srv.URL, soakRetry, countRetries), 4)
 				start := time.Now()
 				got, peak := exportIDs(t, pager.All(context.Background(), src))
 				if got != n {
 					t.Fatalf("got %d records, want %d", got, n)
 				}
-				st := sim.Stats()
+				st := srv.Stats()
 				t.Logf("%d records in %v: %d requests, %d faults injected, %d retries, peak live heap %.1f MiB",
 					n, time.Since(start).Round(time.Millisecond), st.Requests, st.Faults(), retries.Load(), float64(peak)/(1<<20))
 				if st.Faults() == 0 {
