@@ -23,9 +23,9 @@ func TestNDJSONStream(t *testing.T) {
 		path      string
 		offset    string // Endpoint.OffsetParam
 		opts      []pager.Option
-		wantN     int   // records delivered, in order
+		wantN     int  // records delivered, in order
 		wantErr   bool // a *PageError at offset wantN
-		wantLines bool  // the error is a *LineError
+		wantLines bool // the error is a *LineError
 		reason    string
 	}{
 		{label: "whole", path: apisim.Stream, wantN: 1000},
