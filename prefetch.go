@@ -15,14 +15,16 @@ import (
 // ahead of the one the loop is processing.
 //
 // For an [Offset] source, whose offsets are known in advance, Prefetch
-// fetches up to pages pages concurrently. It fetches the first page alone,
-// since that page may report a Total or end the listing; then it asks for
-// the following offsets, guessing each page to be as long as the one before.
-// A page that comes back shorter or longer than guessed (and is not the end)
-// shows the guesses after it wrong: those fetches are canceled, their pages and
-// errors discarded, and the walk goes on from the true offset. When the
-// server reports Total, no request goes past it; otherwise at most pages
-// requests go past the end of the listing.
+// fetches up to pages pages concurrently. It asks for the first pages at
+// once, guessing each to be as long as the limit asked for (see [PageSize]
+// and [MaxPageSize]), and the following ones as long as the page before. A
+// page that comes back shorter or longer than guessed (and is not the end)
+// shows the guesses after it wrong: those fetches are canceled, their pages
+// and errors discarded, and the walk goes on from the true offset. Once the
+// server has reported a Total, no request goes past it; in all, at most
+// pages requests go past the end of the listing. (So a listing of one page
+// costs up to pages requests: the first ones go out before any answer says
+// where the end is.)
 //
 // For any other source, Prefetch runs the walk on another goroutine, one
 // step ahead, with up to pages pages buffered: such walks cannot know the
@@ -235,6 +237,7 @@ func (s *fanOutSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 		// worker that runtime.Goexit ends starts the one that replaces it.
 		walkWith(ctx, -1, yield, func(c *crew, yield func(Page[T], error) bool) {
 			w := &fanOut[T]{seq: s.src.walk(c.ctx).(*offsetWalker[T]), n: s.n, c: c, jobs: make(chan job[T])}
+			w.stride = w.seq.request().Limit // until a page says otherwise
 			w.gen, w.genCancel = context.WithCancel(c.ctx)
 			defer func() { w.genCancel() }()
 			w.run(yield)
@@ -252,7 +255,7 @@ type fanOut[T any] struct {
 	n   int
 	c   *crew
 
-	stride int               // the length guessed for pages not yet in: that of the last page; 0 before the first
+	stride int               // the length guessed for pages not yet in: that of the last page, the limit before the first
 	total  int               // the last Total reported; 0: unknown
 	window []slot[T]         // fetches for seq's next page, then guesses at the pages after it
 	spare  []chan outcome[T] // emptied by the walk: no fetch sends on them again
@@ -361,8 +364,6 @@ func (w *fanOut[T]) fill() {
 // of it are in.
 func (w *fanOut[T]) mayGuess(off int) bool {
 	switch {
-	case w.stride == 0:
-		return false // the first page may end the listing or report its Total
 	case w.total > 0:
 		return off < w.total
 	default:

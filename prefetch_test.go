@@ -233,22 +233,29 @@ func TestPrefetchSameAsSequential(t *testing.T) {
 				}
 				continue
 			}
-			past := 0 // requests past the end, not counting the retries of transient failures
+			// Requests past the end, not counting the retries of transient
+			// failures. Before the first page, Prefetch asks for n pages at
+			// the offsets a full page each would give; once a Total is
+			// reported, no request goes past it.
+			past, guessed := 0, 0
 			for _, req := range preSrv.Requests() {
-				if req.Offset >= desc.n {
-					past++
+				if req.Offset < desc.n {
+					continue
+				}
+				past++
+				if k := req.Offset - start; k%req.Limit == 0 && k/req.Limit < n {
+					guessed++
 				}
 			}
 			past -= transientFrom(desc.n)
 			if desc.drift {
 				continue // the end moves
 			}
-			if desc.total && desc.n > 0 && start < desc.n {
-				if past > 0 {
-					t.Fatalf("%s: %d requests past the reported Total, want none:\n%v", where, past, preSrv.Requests())
-				}
-			} else if past > n {
+			if past > n {
 				t.Fatalf("%s: %d requests past the end, want at most %d:\n%v", where, past, n, preSrv.Requests())
+			}
+			if desc.total && desc.n > 0 && start < desc.n && past > guessed {
+				t.Fatalf("%s: %d requests past the reported Total, want only the %d of the first pages asked for at once:\n%v", where, past, guessed, preSrv.Requests())
 			}
 		}
 	}
@@ -291,34 +298,50 @@ func TestPrefetchRequests(t *testing.T) {
 	}{
 		{
 			label: "one page, total", srv: &pagetest.Server{N: 7, Total: true}, n: 8,
-			wantCalls: 1,
-			reason:    "the first page is fetched alone; it reports that it is the last",
+			wantCalls: 8, atMost: true,
+			reason: "the first 8 pages are asked for at once; the first says it is the last, and the others are canceled",
 		},
 		{
 			label: "one page, has_more", srv: &pagetest.Server{N: 7, Last: true}, n: 8,
+			wantCalls: 8, atMost: true,
+			reason: "the first 8 pages are asked for at once; the first says it is the last, and the others are canceled",
+		},
+		{
+			label: "one page, n=1", srv: &pagetest.Server{N: 7, Total: true}, n: 1,
 			wantCalls: 1,
-			reason:    "the first page is fetched alone; it says it is the last",
+			reason:    "one page asked for at a time",
 		},
 		{
 			label: "empty listing", srv: &pagetest.Server{}, n: 8,
-			wantCalls: 1,
-			reason:    "the first page is fetched alone",
+			wantCalls: 8, atMost: true,
+			reason: "the first 8 pages are asked for at once",
 		},
 		{
 			label: "total", srv: &pagetest.Server{N: 1000, Total: true}, n: 4,
 			wantCalls: 10,
-			reason:    "no request past Total",
+			reason:    "no request past Total once it is known",
 		},
 		{
 			label: "total, partial last page", srv: &pagetest.Server{N: 950, Total: true}, n: 16,
-			wantCalls: 10,
-			reason:    "no request past Total, even with more fetches allowed than pages left",
+			wantCalls: 16, atMost: true,
+			reason: "the first 16 pages asked for at once, 6 of them past the Total that the first reports",
+		},
+		{
+			label: "total, longer listing", srv: &pagetest.Server{N: 2950, Total: true}, n: 16,
+			wantCalls: 30,
+			reason:    "the first 16 pages asked for at once, then the 14 up to the Total, and none past it",
 		},
 		{
 			label: "clamped, total", srv: &pagetest.Server{N: 1000, Clamp: 200, Total: true}, n: 4,
 			opts:      []pager.Option{pager.PageSize(999)},
+			wantCalls: 8, atMost: true,
+			reason: "the server gives 200 of the 999 asked for: the first guesses, 999 apart, are wrong; after that they are 200 apart, and right",
+		},
+		{
+			label: "clamped, total, MaxPageSize", srv: &pagetest.Server{N: 1000, Clamp: 200, Total: true}, n: 4,
+			opts:      []pager.Option{pager.PageSize(999), pager.MaxPageSize(200)},
 			wantCalls: 5,
-			reason:    "after the first page of 200, guesses are 200 apart, and right",
+			reason:    "told the server's cap, every guess is right",
 		},
 		{
 			label: "bare array", srv: &pagetest.Server{N: 1000}, n: 4,
