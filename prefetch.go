@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -61,14 +64,14 @@ func Prefetch[T any](src Source[T], pages int) Source[T] {
 }
 
 // A crew runs the goroutines of one Prefetch walk: under a context that is
-// canceled when the walk ends, bounded by an errgroup, with their panics
-// caught to be re-raised on the caller's goroutine.
+// canceled when the walk ends, in an errgroup, with their panics caught to
+// be re-raised on the caller's goroutine.
 type crew struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	quit   chan struct{} // closed when the walk ends
 	g      errgroup.Group
-	ended  bool // the walk returned normally, not by a panic
+	over   bool // stopped; used on the caller's goroutine only
 
 	mu      sync.Mutex
 	pending *caught // the first panic on a crew goroutine
@@ -80,22 +83,26 @@ type caught struct {
 	goexit bool
 }
 
-func newCrew(ctx context.Context, limit int) *crew {
+func newCrew(ctx context.Context) *crew {
 	c := &crew{quit: make(chan struct{})}
 	c.ctx, c.cancel = context.WithCancel(ctx)
-	c.g.SetLimit(limit)
 	return c
 }
 
 // stop cancels the walk's context and waits for every goroutine to exit.
-// If the walk returned normally, it then re-raises a panic that no page
-// carried to the caller: one in a discarded or abandoned fetch. After a
-// panic on the caller's goroutine it does not, so as not to hide that one.
-func (c *crew) stop() {
+// If raise is set (the walk ended normally), it then re-raises a panic
+// that no page carried to the caller: one in a discarded or abandoned
+// fetch. After a panic on the caller's goroutine it must not, so as not to
+// hide that one. Calls after the first do nothing.
+func (c *crew) stop(raise bool) {
+	if c.over {
+		return
+	}
+	c.over = true
+	c.cancel() // first: a fetch that starts after quit is closed is canceled
 	close(c.quit)
-	c.cancel()
 	_ = c.g.Wait() // crew goroutines return no errors: outcomes travel with their pages
-	if c.ended && c.pending != nil {
+	if raise && c.pending != nil {
 		c.pending.raise()
 	}
 }
@@ -119,6 +126,65 @@ func (p *caught) raise() {
 	panic(p.v)
 }
 
+// spins is how many times a goroutine waiting for another yields the
+// processor before it parks. Waking a parked goroutine costs about a
+// microsecond on the waker's side, more than walking a page of a thousand
+// items takes; handing work to one still spinning costs an atomic load.
+const spins = 50
+
+// wait returns true once ready does, or false once quit is closed (a nil
+// quit never is). It spins first, then parks: it sets parked, and waits
+// for a wake-up on ch, which the goroutine that makes ready true sends
+// with wake.
+func wait(ready func() bool, parked *atomic.Bool, ch <-chan struct{}, quit <-chan struct{}) bool {
+	for range spins {
+		if ready() {
+			return true
+		}
+		runtime.Gosched()
+	}
+	for {
+		parked.Store(true)
+		// Checked after parked is set: a wake after this check sees it.
+		if ready() {
+			parked.Store(false) // a wake-up sent meanwhile stays, stale
+			return true
+		}
+		select {
+		case <-ch:
+		case <-quit:
+			parked.Store(false)
+			return false
+		}
+		if ready() {
+			return true
+		}
+	}
+}
+
+// wake wakes the goroutine parked in wait, if any. Call it after making
+// its condition true.
+func wake(parked *atomic.Bool, ch chan<- struct{}) {
+	if parked.Load() && parked.CompareAndSwap(true, false) {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// A bell is a parked flag and its wake-up channel, for one goroutine to
+// wait on with wait and others to ring with wake.
+type bell struct {
+	parked atomic.Bool
+	ch     chan struct{}
+}
+
+func newBell() *bell { return &bell{ch: make(chan struct{}, 1)} }
+
+func (b *bell) wait(ready func() bool) { wait(ready, &b.parked, b.ch, nil) }
+func (b *bell) ring()                  { wake(&b.parked, b.ch) }
+
 // An outcome is what a crew goroutine hands over: a page, an error, or the
 // panic that ended it.
 type outcome[T any] struct {
@@ -128,13 +194,29 @@ type outcome[T any] struct {
 	panic *caught
 }
 
-// walkWith runs walk, which yields on the caller's goroutine, under a new
-// crew, and stops the crew when walk returns or panics.
-func walkWith[T any](ctx context.Context, limit int, yield func(Page[T], error) bool, walk func(*crew, func(Page[T], error) bool)) {
-	c := newCrew(ctx, limit)
-	defer c.stop() // also when the loop body panics: no goroutine outlives the loop
-	walk(c, yield)
-	c.ended = true
+// A prefetchWalker is the walk of a Prefetch source, on the caller's
+// goroutine. Its stop ends the walk normally; abandon ends it after a panic.
+type prefetchWalker[T any] interface {
+	walker[T]
+	abandon()
+}
+
+// prefetchPages returns the Pages sequence of a Prefetch source whose walks
+// begin starts. Unlike All, it defers: a panic in the loop body stops the walk
+// before it goes on up the stack.
+func prefetchPages[T any](ctx context.Context, begin func(context.Context) prefetchWalker[T]) iter.Seq2[Page[T], error] {
+	return func(yield func(Page[T], error) bool) {
+		w := begin(ctx)
+		ended := false
+		defer func() {
+			if !ended {
+				w.abandon()
+			}
+		}()
+		pages(w, yield)
+		ended = true
+		w.stop()
+	}
 }
 
 // readAheadSource prefetches any Source by walking it one goroutine ahead.
@@ -144,56 +226,177 @@ type readAheadSource[T any] struct {
 }
 
 func (s *readAheadSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
-	return func(yield func(Page[T], error) bool) {
-		walkWith(ctx, 1, yield, s.walk)
-	}
+	return prefetchPages(ctx, s.begin)
 }
 
-func (s *readAheadSource[T]) walk(c *crew, yield func(Page[T], error) bool) {
-	// With the page in the producer's hands, n-1 in the channel make n ahead.
-	ch := make(chan outcome[T], s.n-1)
+func (s *readAheadSource[T]) walk(ctx context.Context) walker[T] { return s.begin(ctx) }
+
+// readAhead is a walk of a readAheadSource: a producer goroutine walks the
+// source and puts its pages in a ring of n slots, which the walk takes
+// them from. The producer fetches a page only into a free slot, and a slot
+// is freed when the walk takes its page: so the producer is at most n pages
+// ahead of the page the loop is processing.
+type readAhead[T any] struct {
+	c    *crew
+	q    *queue[T]
+	over bool
+}
+
+// A queue is the ring of a readAhead: one goroutine puts, another takes.
+// Each keeps what it writes on a cache line of its own, and what it last
+// read of the other's to itself: handing a page over costs one move of a
+// cache line between cores for the slot, and about one for each side's
+// count, rather than one for every check.
+type queue[T any] struct {
+	slots             []cell[T]
+	putWake, takeWake chan struct{} // hold at most one wake-up, perhaps stale
+
+	_ [cacheLine]byte
+	// Written by the taker (and by the putter, parking: rarely).
+	head         atomic.Uint64 // slots taken
+	putterParked atomic.Bool
+	_            [cacheLine - 16]byte
+	// Written by the putter (and by the taker, parking).
+	tail        atomic.Uint64 // slots put
+	closed      atomic.Bool   // no slot will be put after tail
+	takerParked atomic.Bool
+	_           [cacheLine - 16]byte
+
+	// Each side's own counts, and what it last read of the other's.
+	_               [cacheLine]byte
+	taken, seenTail uint64
+	_               [cacheLine - 16]byte
+	put, seenHead   uint64
+	_               [cacheLine - 16]byte
+}
+
+// cacheLine is the size of a cache line, or more, on the processors Go
+// runs on.
+const cacheLine = 128
+
+// A cell is a slot of a queue, on cache lines of its own: putting a page
+// does not move the line of the one being taken.
+type cell[T any] struct {
+	outcome[T]
+	_ [cacheLine - unsafe.Sizeof(outcome[int]{})%cacheLine]byte
+}
+
+func (s *readAheadSource[T]) begin(ctx context.Context) prefetchWalker[T] {
+	c := newCrew(ctx)
+	q := &queue[T]{slots: make([]cell[T], s.n), putWake: make(chan struct{}, 1), takeWake: make(chan struct{}, 1)}
 	c.g.Go(func() error {
-		produce(c, s.src, ch)
+		produce(c, s.src, q)
 		return nil
 	})
-	for o := range ch {
-		if o.panic != nil {
-			o.panic.raise()
-		}
-		if !yield(o.page, o.err) || o.err != nil {
-			return
-		}
-	}
+	w := &readAhead[T]{c: c, q: q}
+	// All stops a walk on every way out of its loop but a panic in the loop
+	// body (see pull). The crew's goroutines do not refer to w, so if w is
+	// dropped unstopped, it becomes unreachable: stop the walk then.
+	runtime.SetFinalizer(w, func(w *readAhead[T]) { go w.c.stop(false) })
+	return w
 }
 
-// produce sends the pages of src to ch until the walk ends, src ends or
-// yields an error, then closes ch. A panic in src is sent as an outcome.
-func produce[T any](c *crew, src Source[T], ch chan<- outcome[T]) {
+func (w *readAhead[T]) next() (Page[T], error) {
+	if w.over {
+		return Page[T]{}, errEnd
+	}
+	o, ok := w.q.take()
+	switch {
+	case !ok:
+		w.over = true
+		return Page[T]{}, errEnd
+	case o.panic != nil:
+		w.abandon()
+		o.panic.raise()
+	case o.err != nil:
+		w.over = true
+		return Page[T]{}, o.err
+	}
+	return o.page, nil
+}
+
+func (w *readAhead[T]) stop() {
+	w.over = true
+	runtime.SetFinalizer(w, nil)
+	w.c.stop(true)
+}
+
+func (w *readAhead[T]) abandon() {
+	w.over = true
+	runtime.SetFinalizer(w, nil)
+	w.c.stop(false)
+}
+
+// take returns the next slot's outcome, waiting for it to be put, or false
+// if the queue is closed before it.
+func (q *queue[T]) take() (outcome[T], bool) {
+	if q.taken == q.seenTail {
+		ready := func() bool {
+			q.seenTail = q.tail.Load()
+			return q.seenTail > q.taken || q.closed.Load()
+		}
+		if !ready() {
+			wait(ready, &q.takerParked, q.takeWake, nil)
+		}
+		if q.seenTail = q.tail.Load(); q.seenTail == q.taken {
+			return outcome[T]{}, false // closed, and all taken
+		}
+	}
+	i := q.taken % uint64(len(q.slots))
+	o := q.slots[i].outcome
+	q.slots[i].outcome = outcome[T]{} // not kept from the garbage collector
+	q.taken++
+	q.head.Store(q.taken)
+	wake(&q.putterParked, q.putWake)
+	return o, true
+}
+
+// reserve waits for a free slot, and returns false if quit is closed first.
+func (q *queue[T]) reserve(quit <-chan struct{}) bool {
+	n := uint64(len(q.slots))
+	if q.put-q.seenHead < n {
+		return true
+	}
+	ready := func() bool {
+		q.seenHead = q.head.Load()
+		return q.put-q.seenHead < n
+	}
+	return ready() || wait(ready, &q.putterParked, q.putWake, quit)
+}
+
+// add puts o in the slot reserved for it.
+func (q *queue[T]) add(o outcome[T]) {
+	q.slots[q.put%uint64(len(q.slots))].outcome = o
+	q.put++
+	q.tail.Store(q.put)
+	wake(&q.takerParked, q.takeWake)
+}
+
+func (q *queue[T]) close() {
+	q.closed.Store(true)
+	wake(&q.takerParked, q.takeWake)
+}
+
+// produce puts the pages of src in q until the walk ends, src ends or
+// yields an error; then it closes q. src runs only while produce holds a
+// free slot, so there is one for a panic in src too.
+func produce[T any](c *crew, src Source[T], q *queue[T]) {
 	returned := false
 	defer func() {
 		if !returned {
-			send(c, ch, outcome[T]{panic: c.catch(recover())})
+			q.add(outcome[T]{panic: c.catch(recover())})
 		}
-		close(ch)
+		q.close()
 	}()
-	for p, err := range src.Pages(c.ctx) {
-		if !send(c, ch, outcome[T]{page: p, err: err}) || err != nil {
-			break
+	if q.reserve(c.quit) {
+		for p, err := range src.Pages(c.ctx) {
+			q.add(outcome[T]{page: p, err: err})
+			if err != nil || !q.reserve(c.quit) {
+				break
+			}
 		}
 	}
 	returned = true
-}
-
-// send sends o unless the walk has ended first. It waits on quit, not on
-// the context: a canceled parent context must not drop the error that src
-// yields for it.
-func send[T any](c *crew, ch chan<- outcome[T], o outcome[T]) bool {
-	select {
-	case ch <- o:
-		return true
-	case <-c.quit:
-		return false
-	}
 }
 
 // resumableReadAhead is a readAheadSource over a source that [Track] can
@@ -232,33 +435,42 @@ func (s *fanOutSource[T]) kind() walkKind    { return byOffset }
 func (s *fanOutSource[T]) start() Checkpoint { return s.src.start() }
 
 func (s *fanOutSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
-	return func(yield func(Page[T], error) bool) {
-		// No limit on the group: the walk starts at most n workers, and a
-		// worker that runtime.Goexit ends starts the one that replaces it.
-		walkWith(ctx, -1, yield, func(c *crew, yield func(Page[T], error) bool) {
-			w := &fanOut[T]{seq: s.src.walk(c.ctx).(*offsetWalker[T]), n: s.n, c: c, jobs: make(chan job[T])}
-			w.stride = w.seq.request().Limit // until a page says otherwise
-			w.gen, w.genCancel = context.WithCancel(c.ctx)
-			defer func() { w.genCancel() }()
-			w.run(yield)
-		})
-	}
+	return prefetchPages(ctx, s.begin)
 }
 
-// fanOut is the state of one concurrent Offset walk. It lives on the
-// caller's goroutine; only fetches run on others.
+func (s *fanOutSource[T]) walk(ctx context.Context) walker[T] { return s.begin(ctx) }
+
+func (s *fanOutSource[T]) begin(ctx context.Context) prefetchWalker[T] {
+	c := newCrew(ctx)
+	w := &fanOut[T]{
+		seq:  s.src.walk(c.ctx).(*offsetWalker[T]),
+		n:    s.n,
+		c:    c,
+		jobs: newJobs[T](s.n),
+		done: newBell(),
+	}
+	w.stride = w.seq.request().Limit // until a page says otherwise
+	w.gen, w.genCancel = context.WithCancel(c.ctx)
+	// As for readAhead: the workers do not refer to w.
+	runtime.SetFinalizer(w, func(w *fanOut[T]) { go w.abandon() })
+	return w
+}
+
+// fanOut is a concurrent Offset walk. It lives on the caller's goroutine;
+// only fetches run on others.
 type fanOut[T any] struct {
 	// seq is a sequential walk of the source, handed the answers in order
 	// instead of fetching them: it decides what is yielded, and what the
 	// next offset is.
-	seq *offsetWalker[T]
-	n   int
-	c   *crew
+	seq  *offsetWalker[T]
+	n    int
+	c    *crew
+	over bool
 
-	stride int               // the length guessed for pages not yet in: that of the last page, the limit before the first
-	total  int               // the last Total reported; 0: unknown
-	window []slot[T]         // fetches for seq's next page, then guesses at the pages after it
-	spare  []chan outcome[T] // emptied by the walk: no fetch sends on them again
+	stride int        // the length guessed for pages not yet in: that of the last page, the limit before the first
+	total  int        // the last Total reported; 0: unknown
+	window []*slot[T] // fetches for seq's next page, then guesses at the pages after it
+	spare  []*slot[T] // emptied by the walk: no fetch uses them again
 
 	// unproven holds the offsets requested at or past seq's next. Requests
 	// past the end are among them, so keeping them to n bounds those when
@@ -270,53 +482,66 @@ type fanOut[T any] struct {
 	gen       context.Context
 	genCancel context.CancelFunc
 
-	// jobs hands fetches to the workers, crew goroutines that each run one
-	// fetch at a time. Unbuffered: a fetch is handed over only to an idle
-	// worker, so that at most n fetches run, discarded ones included.
-	jobs    chan job[T]
-	workers int // started, at most n
+	// jobs queues fetches for the workers, crew goroutines that each run
+	// one fetch at a time: at most n run at once, discarded ones included.
+	jobs    *jobs[T]
+	workers int   // started, at most n
+	done    *bell // rung when a fetch is done
 }
 
-// A job is a fetch for a worker to run.
-type job[T any] struct {
-	ctx context.Context
-	req Request
-	out chan outcome[T]
-}
-
+// A slot is one fetch: the walk fills in the request, then a worker the
+// outcome.
 type slot[T any] struct {
-	req Request
-	out chan outcome[T] // buffered: a fetch never waits for the walk
+	ctx  context.Context
+	req  Request
+	out  outcome[T]
+	done atomic.Bool // out is set
 }
 
-func (w *fanOut[T]) run(yield func(Page[T], error) bool) {
-	for {
-		w.fill()
-		head := w.window[0]
-		w.window = slices.Delete(w.window, 0, 1)
-		o := <-head.out
-		w.spare = append(w.spare, head.out)
-		if o.panic != nil {
-			o.panic.raise()
-		}
-		p, err := w.seq.take(head.req, o.page, o.tries, o.err)
-		switch {
-		case err == errEnd:
-			return
-		case err != nil:
-			yield(Page[T]{}, err)
-			return
-		case w.seq.done:
-			w.discard() // cancel the guesses past the end before the loop body runs
-			yield(p, nil)
-			return
-		}
-		w.advance(p)
-		w.fill() // so that fetches go on while the loop body runs
-		if !yield(p, nil) {
-			return
-		}
+func (w *fanOut[T]) next() (Page[T], error) {
+	if w.over {
+		return Page[T]{}, errEnd
 	}
+	w.fill()
+	head := w.window[0]
+	w.window = slices.Delete(w.window, 0, 1)
+	if !head.done.Load() {
+		w.done.wait(head.done.Load)
+	}
+	req, o := head.req, head.out
+	*head = slot[T]{}
+	w.spare = append(w.spare, head)
+	if o.panic != nil {
+		w.abandon()
+		o.panic.raise()
+	}
+	p, err := w.seq.take(req, o.page, o.tries, o.err)
+	switch {
+	case err != nil:
+		w.over = true
+		return Page[T]{}, err
+	case w.seq.done:
+		w.over = true
+		w.discard() // cancel the guesses past the end before the loop body runs
+		return p, nil
+	}
+	w.advance(p)
+	w.fill() // so that fetches go on while the loop body runs
+	return p, nil
+}
+
+func (w *fanOut[T]) stop() {
+	w.over = true
+	runtime.SetFinalizer(w, nil)
+	w.jobs.close()
+	w.c.stop(true)
+}
+
+func (w *fanOut[T]) abandon() {
+	w.over = true
+	runtime.SetFinalizer(w, nil)
+	w.jobs.close()
+	w.c.stop(false)
 }
 
 // advance notes p, the page just taken, and discards the fetches in the
@@ -341,6 +566,8 @@ func (w *fanOut[T]) discard() {
 	}
 	w.genCancel()
 	w.gen, w.genCancel = context.WithCancel(w.c.ctx)
+	w.jobs.clear()  // those not started never will be
+	clear(w.window) // their slots go to the garbage collector, not to spare
 	w.window = w.window[:0]
 }
 
@@ -363,62 +590,147 @@ func (w *fanOut[T]) fill() {
 // mayGuess reports whether a fetch at off may start before the pages ahead
 // of it are in.
 func (w *fanOut[T]) mayGuess(off int) bool {
-	switch {
-	case w.total > 0:
+	if w.total > 0 {
 		return off < w.total
-	default:
-		return len(w.unproven) < w.n
 	}
+	return len(w.unproven) < w.n
 }
 
-// launch starts the fetch of req.
+// launch queues the fetch of req, and starts a worker for it if no idle
+// one is left for it and fewer than n run.
 func (w *fanOut[T]) launch(req Request) {
-	s := slot[T]{req: req}
+	var s *slot[T]
 	if k := len(w.spare); k > 0 {
-		s.out, w.spare = w.spare[k-1], w.spare[:k-1]
+		s, w.spare = w.spare[k-1], w.spare[:k-1]
 	} else {
-		s.out = make(chan outcome[T], 1)
+		s = new(slot[T])
 	}
+	s.ctx, s.req = w.gen, req
 	w.window = append(w.window, s)
 	w.unproven = append(w.unproven, req.Offset)
-	j := job[T]{ctx: w.gen, req: req, out: s.out}
-	select {
-	case w.jobs <- j: // an idle worker took it
-		return
-	default:
-	}
-	if w.workers < w.n {
+	if w.jobs.push(s) && w.workers < w.n {
 		w.workers++
-		w.c.g.Go(worker(w.c, w.seq.src, w.jobs))
+		w.c.g.Go(worker(w.c, w.seq.src, w.jobs, w.done))
 	}
-	// With n workers busy, wait for one to be done, as a sequential walk
-	// would wait for its fetch; a discarded fetch was canceled.
-	w.jobs <- j
 }
 
-// worker returns the loop of a worker: it runs the jobs it receives until
-// the walk ends. Workers outlive pages, so that a page costs no goroutine
-// start, nor the growth of a new goroutine's stack.
-func worker[T any](c *crew, src *offsetSource[T], jobs <-chan job[T]) func() error {
+// worker returns the loop of a worker: it runs the jobs it takes until the
+// walk ends, and rings done after each. Workers outlive pages, so that a
+// page costs no goroutine start, nor the growth of a new goroutine's stack.
+func worker[T any](c *crew, src *offsetSource[T], q *jobs[T], done *bell) func() error {
 	var loop func() error
 	loop = func() error {
 		for {
-			select {
-			case j := <-jobs:
-				runJob(c, src, j, loop)
-			case <-c.quit:
+			s, ok := q.pop()
+			if !ok {
 				return nil
 			}
+			runJob(c, src, s, loop, done)
 		}
 	}
 	return loop
 }
 
-// runJob runs the fetch of j and sends its outcome. A panic in it is
-// caught and sent as the outcome, and the worker goes on; runtime.Goexit
-// cannot be stopped, so the worker starts loop, the one to replace it,
-// before it ends.
-func runJob[T any](c *crew, src *offsetSource[T], j job[T], loop func() error) {
+// jobs is the queue of fetches of a fanOut: the slots in its window that
+// no worker has taken yet.
+type jobs[T any] struct {
+	mu     sync.Mutex
+	more   sync.Cond // signaled when a slot is queued, or the queue closed
+	ring   []*slot[T]
+	head   int
+	n      int          // slots queued
+	queued atomic.Int32 // n, for a spinning worker to read without mu
+	idle   int          // workers in pop
+	closed bool
+
+	// spinning is set while a worker in pop spins, waiting for a slot
+	// without mu; at most one does.
+	spinning atomic.Bool
+}
+
+func newJobs[T any](n int) *jobs[T] {
+	q := &jobs[T]{ring: make([]*slot[T], n)}
+	q.more.L = &q.mu
+	return q
+}
+
+// push queues s, and reports whether more slots are queued than workers
+// wait for them.
+func (q *jobs[T]) push(s *slot[T]) (short bool) {
+	q.mu.Lock()
+	q.ring[(q.head+q.n)%len(q.ring)] = s // the window has room for it, so the queue has
+	q.n++
+	q.queued.Store(int32(q.n))
+	short = q.n > q.idle
+	wake := !q.spinning.Load() // a spinning worker takes s without a wake-up
+	q.mu.Unlock()
+	if wake {
+		q.more.Signal()
+	}
+	return short
+}
+
+// pop takes the first slot queued, waiting for one, or returns false once
+// the queue is closed. A worker that finds the queue empty spins first, if
+// no other does, then waits.
+func (q *jobs[T]) pop() (*slot[T], bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.idle++
+	spun := false
+	for {
+		switch {
+		case q.closed:
+			q.idle--
+			return nil, false
+		case q.n > 0:
+			s := q.ring[q.head]
+			q.ring[q.head] = nil
+			q.head = (q.head + 1) % len(q.ring)
+			q.n--
+			q.queued.Store(int32(q.n))
+			q.idle--
+			if q.n > 0 && !q.spinning.Load() {
+				q.more.Signal() // a burst: wake another worker for the rest
+			}
+			return s, true
+		case !spun && q.spinning.CompareAndSwap(false, true):
+			spun = true
+			q.mu.Unlock()
+			for i := 0; i < spins && q.queued.Load() == 0; i++ {
+				runtime.Gosched()
+			}
+			q.mu.Lock()
+			q.spinning.Store(false)
+		default:
+			q.more.Wait()
+		}
+	}
+}
+
+// clear drops the slots queued: the window they were in is discarded.
+func (q *jobs[T]) clear() {
+	q.mu.Lock()
+	clear(q.ring)
+	q.head, q.n = 0, 0
+	q.queued.Store(0)
+	q.mu.Unlock()
+}
+
+// close ends the walk's workers: each returns from pop, or returns to it
+// after its fetch, which the crew cancels.
+func (q *jobs[T]) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.more.Broadcast()
+}
+
+// runJob runs the fetch of s and sets its outcome. A panic in it is caught
+// and set as the outcome, and the worker goes on; runtime.Goexit cannot be
+// stopped, so the worker starts loop, the one to replace it, before it
+// ends.
+func runJob[T any](c *crew, src *offsetSource[T], s *slot[T], loop func() error, done *bell) {
 	var o outcome[T]
 	returned := false
 	defer func() {
@@ -429,8 +741,10 @@ func runJob[T any](c *crew, src *offsetSource[T], j job[T], loop func() error) {
 				c.g.Go(loop)
 			}
 		}
-		j.out <- o
+		s.out = o
+		s.done.Store(true)
+		done.ring()
 	}()
-	o.page, o.tries, o.err = fetchTries(j.ctx, &src.cfg, src.fetch, j.req, j.req.Offset)
+	o.page, o.tries, o.err = fetchTries(s.ctx, &src.cfg, src.fetch, s.req, s.req.Offset)
 	returned = true
 }
