@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
-	"unsafe"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -126,65 +124,6 @@ func (p *caught) raise() {
 	panic(p.v)
 }
 
-// spins is how many times a goroutine waiting for another yields the
-// processor before it parks. Waking a parked goroutine costs about a
-// microsecond on the waker's side, more than walking a page of a thousand
-// items takes; handing work to one still spinning costs an atomic load.
-const spins = 50
-
-// wait returns true once ready does, or false once quit is closed (a nil
-// quit never is). It spins first, then parks: it sets parked, and waits
-// for a wake-up on ch, which the goroutine that makes ready true sends
-// with wake.
-func wait(ready func() bool, parked *atomic.Bool, ch <-chan struct{}, quit <-chan struct{}) bool {
-	for range spins {
-		if ready() {
-			return true
-		}
-		runtime.Gosched()
-	}
-	for {
-		parked.Store(true)
-		// Checked after parked is set: a wake after this check sees it.
-		if ready() {
-			parked.Store(false) // a wake-up sent meanwhile stays, stale
-			return true
-		}
-		select {
-		case <-ch:
-		case <-quit:
-			parked.Store(false)
-			return false
-		}
-		if ready() {
-			return true
-		}
-	}
-}
-
-// wake wakes the goroutine parked in wait, if any. Call it after making
-// its condition true.
-func wake(parked *atomic.Bool, ch chan<- struct{}) {
-	if parked.Load() && parked.CompareAndSwap(true, false) {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// A bell is a parked flag and its wake-up channel, for one goroutine to
-// wait on with wait and others to ring with wake.
-type bell struct {
-	parked atomic.Bool
-	ch     chan struct{}
-}
-
-func newBell() *bell { return &bell{ch: make(chan struct{}, 1)} }
-
-func (b *bell) wait(ready func() bool) { wait(ready, &b.parked, b.ch, nil) }
-func (b *bell) ring()                  { wake(&b.parked, b.ch) }
-
 // An outcome is what a crew goroutine hands over: a page, an error, or the
 // panic that ended it.
 type outcome[T any] struct {
@@ -232,67 +171,32 @@ func (s *readAheadSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error
 func (s *readAheadSource[T]) walk(ctx context.Context) walker[T] { return s.begin(ctx) }
 
 // readAhead is a walk of a readAheadSource: a producer goroutine walks the
-// source and puts its pages in a ring of n slots, which the walk takes
-// them from. The producer fetches a page only into a free slot, and a slot
-// is freed when the walk takes its page: so the producer is at most n pages
-// ahead of the page the loop is processing.
+// source and sends its pages on pages. It fetches a page only with a token
+// from space, which holds n at first, and the walk gives one back for each
+// page it takes: so the producer is at most n pages ahead of the page the
+// loop is processing, and its sends never block.
 type readAhead[T any] struct {
-	c    *crew
-	q    *queue[T]
-	over bool
-}
-
-// A queue is the ring of a readAhead: one goroutine puts, another takes.
-// Each keeps what it writes on a cache line of its own, and what it last
-// read of the other's to itself: handing a page over costs one move of a
-// cache line between cores for the slot, and about one for each side's
-// count, rather than one for every check.
-type queue[T any] struct {
-	slots             []cell[T]
-	putWake, takeWake chan struct{} // hold at most one wake-up, perhaps stale
-
-	_ [cacheLine]byte
-	// Written by the taker (and by the putter, parking: rarely).
-	head         atomic.Uint64 // slots taken
-	putterParked atomic.Bool
-	_            [cacheLine - 16]byte
-	// Written by the putter (and by the taker, parking).
-	tail        atomic.Uint64 // slots put
-	closed      atomic.Bool   // no slot will be put after tail
-	takerParked atomic.Bool
-	_           [cacheLine - 16]byte
-
-	// Each side's own counts, and what it last read of the other's.
-	_               [cacheLine]byte
-	taken, seenTail uint64
-	_               [cacheLine - 16]byte
-	put, seenHead   uint64
-	_               [cacheLine - 16]byte
-}
-
-// cacheLine is the size of a cache line, or more, on the processors Go
-// runs on.
-const cacheLine = 128
-
-// A cell is a slot of a queue, on cache lines of its own: putting a page
-// does not move the line of the one being taken.
-type cell[T any] struct {
-	outcome[T]
-	_ [cacheLine - unsafe.Sizeof(outcome[int]{})%cacheLine]byte
+	c     *crew
+	pages chan outcome[T]
+	space chan struct{}
+	over  bool
 }
 
 func (s *readAheadSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 	c := newCrew(ctx)
-	q := &queue[T]{slots: make([]cell[T], s.n), putWake: make(chan struct{}, 1), takeWake: make(chan struct{}, 1)}
+	pages, space := make(chan outcome[T], s.n), make(chan struct{}, s.n)
+	for range s.n {
+		space <- struct{}{}
+	}
 	c.g.Go(func() error {
-		produce(c, s.src, q)
+		produce(c, s.src, pages, space)
 		return nil
 	})
-	w := &readAhead[T]{c: c, q: q}
+	w := &readAhead[T]{c: c, pages: pages, space: space}
 	// All stops a walk on every way out of its loop but a panic in the loop
 	// body (see pull). The crew's goroutines do not refer to w, so if w is
 	// dropped unstopped, it becomes unreachable: stop the walk then.
-	runtime.SetFinalizer(w, func(w *readAhead[T]) { go w.c.stop(false) })
+	runtime.SetFinalizer(w, func(w *readAhead[T]) { go w.abandon() })
 	return w
 }
 
@@ -300,7 +204,7 @@ func (w *readAhead[T]) next() (Page[T], error) {
 	if w.over {
 		return Page[T]{}, errEnd
 	}
-	o, ok := w.q.take()
+	o, ok := <-w.pages
 	switch {
 	case !ok:
 		w.over = true
@@ -312,6 +216,7 @@ func (w *readAhead[T]) next() (Page[T], error) {
 		w.over = true
 		return Page[T]{}, o.err
 	}
+	w.space <- struct{}{} // never blocks: the walk holds a token for each page out
 	return o.page, nil
 }
 
@@ -327,76 +232,37 @@ func (w *readAhead[T]) abandon() {
 	w.c.stop(false)
 }
 
-// take returns the next slot's outcome, waiting for it to be put, or false
-// if the queue is closed before it.
-func (q *queue[T]) take() (outcome[T], bool) {
-	if q.taken == q.seenTail {
-		ready := func() bool {
-			q.seenTail = q.tail.Load()
-			return q.seenTail > q.taken || q.closed.Load()
-		}
-		if !ready() {
-			wait(ready, &q.takerParked, q.takeWake, nil)
-		}
-		if q.seenTail = q.tail.Load(); q.seenTail == q.taken {
-			return outcome[T]{}, false // closed, and all taken
-		}
-	}
-	i := q.taken % uint64(len(q.slots))
-	o := q.slots[i].outcome
-	q.slots[i].outcome = outcome[T]{} // not kept from the garbage collector
-	q.taken++
-	q.head.Store(q.taken)
-	wake(&q.putterParked, q.putWake)
-	return o, true
-}
-
-// reserve waits for a free slot, and returns false if quit is closed first.
-func (q *queue[T]) reserve(quit <-chan struct{}) bool {
-	n := uint64(len(q.slots))
-	if q.put-q.seenHead < n {
-		return true
-	}
-	ready := func() bool {
-		q.seenHead = q.head.Load()
-		return q.put-q.seenHead < n
-	}
-	return ready() || wait(ready, &q.putterParked, q.putWake, quit)
-}
-
-// add puts o in the slot reserved for it.
-func (q *queue[T]) add(o outcome[T]) {
-	q.slots[q.put%uint64(len(q.slots))].outcome = o
-	q.put++
-	q.tail.Store(q.put)
-	wake(&q.takerParked, q.takeWake)
-}
-
-func (q *queue[T]) close() {
-	q.closed.Store(true)
-	wake(&q.takerParked, q.takeWake)
-}
-
-// produce puts the pages of src in q until the walk ends, src ends or
-// yields an error; then it closes q. src runs only while produce holds a
-// free slot, so there is one for a panic in src too.
-func produce[T any](c *crew, src Source[T], q *queue[T]) {
+// produce sends the pages of src to pages, each fetched with a token from
+// space, until the walk ends, src ends or yields an error; then it closes
+// pages. A panic in src is sent as an outcome: src runs only while produce
+// holds a token, so there is room for it.
+func produce[T any](c *crew, src Source[T], pages chan<- outcome[T], space <-chan struct{}) {
 	returned := false
 	defer func() {
 		if !returned {
-			q.add(outcome[T]{panic: c.catch(recover())})
+			pages <- outcome[T]{panic: c.catch(recover())}
 		}
-		q.close()
+		close(pages)
 	}()
-	if q.reserve(c.quit) {
+	if acquire(c, space) {
 		for p, err := range src.Pages(c.ctx) {
-			q.add(outcome[T]{page: p, err: err})
-			if err != nil || !q.reserve(c.quit) {
+			pages <- outcome[T]{page: p, err: err}
+			if err != nil || !acquire(c, space) {
 				break
 			}
 		}
 	}
 	returned = true
+}
+
+// acquire takes a token from space, unless the walk ends first.
+func acquire(c *crew, space <-chan struct{}) bool {
+	select {
+	case <-space:
+		return true
+	case <-c.quit:
+		return false
+	}
 }
 
 // resumableReadAhead is a readAheadSource over a source that [Track] can
@@ -447,7 +313,6 @@ func (s *fanOutSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 		n:    s.n,
 		c:    c,
 		jobs: newJobs[T](s.n),
-		done: newBell(),
 	}
 	w.stride = w.seq.request().Limit // until a page says otherwise
 	w.gen, w.genCancel = context.WithCancel(c.ctx)
@@ -485,17 +350,15 @@ type fanOut[T any] struct {
 	// jobs queues fetches for the workers, crew goroutines that each run
 	// one fetch at a time: at most n run at once, discarded ones included.
 	jobs    *jobs[T]
-	workers int   // started, at most n
-	done    *bell // rung when a fetch is done
+	workers int // started, at most n
 }
 
-// A slot is one fetch: the walk fills in the request, then a worker the
-// outcome.
+// A slot is one fetch: the walk fills in the request, and a worker sends
+// the outcome on out.
 type slot[T any] struct {
-	ctx  context.Context
-	req  Request
-	out  outcome[T]
-	done atomic.Bool // out is set
+	ctx context.Context
+	req Request
+	out chan outcome[T] // buffered: a fetch never waits for the walk
 }
 
 func (w *fanOut[T]) next() (Page[T], error) {
@@ -505,11 +368,9 @@ func (w *fanOut[T]) next() (Page[T], error) {
 	w.fill()
 	head := w.window[0]
 	w.window = slices.Delete(w.window, 0, 1)
-	if !head.done.Load() {
-		w.done.wait(head.done.Load)
-	}
-	req, o := head.req, head.out
-	*head = slot[T]{}
+	o := <-head.out
+	req := head.req
+	head.ctx = nil // not kept from the garbage collector
 	w.spare = append(w.spare, head)
 	if o.panic != nil {
 		w.abandon()
@@ -603,21 +464,21 @@ func (w *fanOut[T]) launch(req Request) {
 	if k := len(w.spare); k > 0 {
 		s, w.spare = w.spare[k-1], w.spare[:k-1]
 	} else {
-		s = new(slot[T])
+		s = &slot[T]{out: make(chan outcome[T], 1)}
 	}
 	s.ctx, s.req = w.gen, req
 	w.window = append(w.window, s)
 	w.unproven = append(w.unproven, req.Offset)
 	if w.jobs.push(s) && w.workers < w.n {
 		w.workers++
-		w.c.g.Go(worker(w.c, w.seq.src, w.jobs, w.done))
+		w.c.g.Go(worker(w.c, w.seq.src, w.jobs))
 	}
 }
 
 // worker returns the loop of a worker: it runs the jobs it takes until the
-// walk ends, and rings done after each. Workers outlive pages, so that a
+// walk ends. Workers outlive pages, so that a
 // page costs no goroutine start, nor the growth of a new goroutine's stack.
-func worker[T any](c *crew, src *offsetSource[T], q *jobs[T], done *bell) func() error {
+func worker[T any](c *crew, src *offsetSource[T], q *jobs[T]) func() error {
 	var loop func() error
 	loop = func() error {
 		for {
@@ -625,7 +486,7 @@ func worker[T any](c *crew, src *offsetSource[T], q *jobs[T], done *bell) func()
 			if !ok {
 				return nil
 			}
-			runJob(c, src, s, loop, done)
+			runJob(c, src, s, loop)
 		}
 	}
 	return loop
@@ -638,14 +499,9 @@ type jobs[T any] struct {
 	more   sync.Cond // signaled when a slot is queued, or the queue closed
 	ring   []*slot[T]
 	head   int
-	n      int          // slots queued
-	queued atomic.Int32 // n, for a spinning worker to read without mu
-	idle   int          // workers in pop
+	n      int // slots queued
+	idle   int // workers in pop
 	closed bool
-
-	// spinning is set while a worker in pop spins, waiting for a slot
-	// without mu; at most one does.
-	spinning atomic.Bool
 }
 
 func newJobs[T any](n int) *jobs[T] {
@@ -660,51 +516,31 @@ func (q *jobs[T]) push(s *slot[T]) (short bool) {
 	q.mu.Lock()
 	q.ring[(q.head+q.n)%len(q.ring)] = s // the window has room for it, so the queue has
 	q.n++
-	q.queued.Store(int32(q.n))
 	short = q.n > q.idle
-	wake := !q.spinning.Load() // a spinning worker takes s without a wake-up
 	q.mu.Unlock()
-	if wake {
-		q.more.Signal()
-	}
+	q.more.Signal()
 	return short
 }
 
 // pop takes the first slot queued, waiting for one, or returns false once
-// the queue is closed. A worker that finds the queue empty spins first, if
-// no other does, then waits.
+// the queue is closed.
 func (q *jobs[T]) pop() (*slot[T], bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.idle++
-	spun := false
+	defer func() { q.idle-- }()
 	for {
 		switch {
 		case q.closed:
-			q.idle--
 			return nil, false
 		case q.n > 0:
 			s := q.ring[q.head]
 			q.ring[q.head] = nil
 			q.head = (q.head + 1) % len(q.ring)
 			q.n--
-			q.queued.Store(int32(q.n))
-			q.idle--
-			if q.n > 0 && !q.spinning.Load() {
-				q.more.Signal() // a burst: wake another worker for the rest
-			}
 			return s, true
-		case !spun && q.spinning.CompareAndSwap(false, true):
-			spun = true
-			q.mu.Unlock()
-			for i := 0; i < spins && q.queued.Load() == 0; i++ {
-				runtime.Gosched()
-			}
-			q.mu.Lock()
-			q.spinning.Store(false)
-		default:
-			q.more.Wait()
 		}
+		q.more.Wait()
 	}
 }
 
@@ -713,7 +549,6 @@ func (q *jobs[T]) clear() {
 	q.mu.Lock()
 	clear(q.ring)
 	q.head, q.n = 0, 0
-	q.queued.Store(0)
 	q.mu.Unlock()
 }
 
@@ -726,11 +561,11 @@ func (q *jobs[T]) close() {
 	q.more.Broadcast()
 }
 
-// runJob runs the fetch of s and sets its outcome. A panic in it is caught
-// and set as the outcome, and the worker goes on; runtime.Goexit cannot be
+// runJob runs the fetch of s and sends its outcome. A panic in it is
+// caught and sent as the outcome, and the worker goes on; runtime.Goexit cannot be
 // stopped, so the worker starts loop, the one to replace it, before it
 // ends.
-func runJob[T any](c *crew, src *offsetSource[T], s *slot[T], loop func() error, done *bell) {
+func runJob[T any](c *crew, src *offsetSource[T], s *slot[T], loop func() error) {
 	var o outcome[T]
 	returned := false
 	defer func() {
@@ -741,9 +576,7 @@ func runJob[T any](c *crew, src *offsetSource[T], s *slot[T], loop func() error,
 				c.g.Go(loop)
 			}
 		}
-		s.out = o
-		s.done.Store(true)
-		done.ring()
+		s.out <- o
 	}()
 	o.page, o.tries, o.err = fetchTries(s.ctx, &src.cfg, src.fetch, s.req, s.req.Offset)
 	returned = true
