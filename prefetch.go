@@ -171,28 +171,23 @@ func (s *readAheadSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error
 func (s *readAheadSource[T]) walk(ctx context.Context) walker[T] { return s.begin(ctx) }
 
 // readAhead is a walk of a readAheadSource: a producer goroutine walks the
-// source and sends its pages on pages. It fetches a page only with a token
-// from space, which holds n at first, and the walk gives one back for each
-// page it takes: so the producer is at most n pages ahead of the page the
-// loop is processing, and its sends never block.
+// source and sends its pages on pages, which holds n-1: with the page in
+// the producer's hands, that makes n pages ahead of the one the loop is
+// processing.
 type readAhead[T any] struct {
 	c     *crew
 	pages chan outcome[T]
-	space chan struct{}
 	over  bool
 }
 
 func (s *readAheadSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 	c := newCrew(ctx)
-	pages, space := make(chan outcome[T], s.n), make(chan struct{}, s.n)
-	for range s.n {
-		space <- struct{}{}
-	}
+	pages := make(chan outcome[T], s.n-1)
 	c.g.Go(func() error {
-		produce(c, s.src, pages, space)
+		produce(c, s.src, pages)
 		return nil
 	})
-	w := &readAhead[T]{c: c, pages: pages, space: space}
+	w := &readAhead[T]{c: c, pages: pages}
 	// All stops a walk on every way out of its loop but a panic in the loop
 	// body (see pull). The crew's goroutines do not refer to w, so if w is
 	// dropped unstopped, it becomes unreachable: stop the walk then.
@@ -216,7 +211,6 @@ func (w *readAhead[T]) next() (Page[T], error) {
 		w.over = true
 		return Page[T]{}, o.err
 	}
-	w.space <- struct{}{} // never blocks: the walk holds a token for each page out
 	return o.page, nil
 }
 
@@ -232,33 +226,36 @@ func (w *readAhead[T]) abandon() {
 	w.c.stop(false)
 }
 
-// produce sends the pages of src to pages, each fetched with a token from
-// space, until the walk ends, src ends or yields an error; then it closes
-// pages. A panic in src is sent as an outcome: src runs only while produce
-// holds a token, so there is room for it.
-func produce[T any](c *crew, src Source[T], pages chan<- outcome[T], space <-chan struct{}) {
+// produce sends the pages of src to pages until the walk ends, src ends or
+// yields an error; then it closes pages. A panic in src is sent as an
+// outcome.
+func produce[T any](c *crew, src Source[T], pages chan<- outcome[T]) {
 	returned := false
 	defer func() {
 		if !returned {
-			pages <- outcome[T]{panic: c.catch(recover())}
+			send(c, pages, outcome[T]{panic: c.catch(recover())})
 		}
 		close(pages)
 	}()
-	if acquire(c, space) {
-		for p, err := range src.Pages(c.ctx) {
-			pages <- outcome[T]{page: p, err: err}
-			if err != nil || !acquire(c, space) {
-				break
-			}
+	for p, err := range src.Pages(c.ctx) {
+		if !send(c, pages, outcome[T]{page: p, err: err}) || err != nil {
+			break
 		}
 	}
 	returned = true
 }
 
-// acquire takes a token from space, unless the walk ends first.
-func acquire(c *crew, space <-chan struct{}) bool {
+// send sends o unless the walk ends first. It waits on quit, not on the
+// context: a canceled parent context must not drop the error that src
+// yields for it.
+func send[T any](c *crew, ch chan<- outcome[T], o outcome[T]) bool {
 	select {
-	case <-space:
+	case ch <- o: // without a select on two channels, if there is room
+		return true
+	default:
+	}
+	select {
+	case ch <- o:
 		return true
 	case <-c.quit:
 		return false
@@ -476,8 +473,8 @@ func (w *fanOut[T]) launch(req Request) {
 }
 
 // worker returns the loop of a worker: it runs the jobs it takes until the
-// walk ends. Workers outlive pages, so that a
-// page costs no goroutine start, nor the growth of a new goroutine's stack.
+// walk ends. Workers outlive pages, so that a page costs no goroutine
+// start, nor the growth of a new goroutine's stack.
 func worker[T any](c *crew, src *offsetSource[T], q *jobs[T]) func() error {
 	var loop func() error
 	loop = func() error {
@@ -562,9 +559,9 @@ func (q *jobs[T]) close() {
 }
 
 // runJob runs the fetch of s and sends its outcome. A panic in it is
-// caught and sent as the outcome, and the worker goes on; runtime.Goexit cannot be
-// stopped, so the worker starts loop, the one to replace it, before it
-// ends.
+// caught and sent as the outcome, and the worker goes on; runtime.Goexit
+// cannot be stopped, so the worker starts loop, the one to replace it,
+// before it ends.
 func runJob[T any](c *crew, src *offsetSource[T], s *slot[T], loop func() error) {
 	var o outcome[T]
 	returned := false

@@ -149,17 +149,23 @@ func BenchmarkPrefetchOverhead(b *testing.B) {
 			impls := []struct {
 				name string
 				src  pager.Source[int]
+				hand int // > 0: not All over src, but handSum(s.src, hand)
 			}{
-				{"all", s.src},              // the package's own walk: the loop body inlined
-				{"user", userSource{s.src}}, // through Source.Pages: a call per item
-				{"prefetch1", pager.Prefetch(s.src, 1)},
-				{"prefetch4", pager.Prefetch(s.src, 4)},
+				{name: "all", src: s.src},              // the package's own walk: the loop body inlined
+				{name: "user", src: userSource{s.src}}, // through Source.Pages: a call per item
+				{name: "prefetch1", src: pager.Prefetch(s.src, 1)},
+				{name: "prefetch4", src: pager.Prefetch(s.src, 4)},
+				{name: "hand4", hand: 4},
 			}
 			for _, impl := range impls {
 				b.Run(fmt.Sprintf("src=%s/page=%d/n=%s", s.name, size, impl.name), func(b *testing.B) {
 					ctx := context.Background()
 					sum := 0
 					for range b.N {
+						if impl.hand > 0 {
+							sum = handSum(ctx, s.src, impl.hand)
+							continue
+						}
 						sum = 0
 						for v, err := range pager.All(ctx, impl.src) {
 							if err != nil {
@@ -176,4 +182,30 @@ func BenchmarkPrefetchOverhead(b *testing.B) {
 			}
 		}
 	}
+}
+
+// handSum sums the items of src with the read-ahead one writes by hand: a
+// goroutine walks src and sends its pages on a channel, n pages ahead (n-1
+// in the channel, one in its hands). It has none of Prefetch's guarantees
+// (a break would leave the goroutine blocked, a failure is a panic): it is
+// the cost of handing pages between goroutines, for Prefetch to be measured
+// against.
+func handSum(ctx context.Context, src pager.Source[int], n int) int {
+	ch := make(chan pager.Page[int], n-1)
+	go func() {
+		defer close(ch)
+		for p, err := range src.Pages(ctx) {
+			if err != nil {
+				panic(err)
+			}
+			ch <- p
+		}
+	}()
+	sum := 0
+	for p := range ch {
+		for _, v := range p.Items {
+			sum += v
+		}
+	}
+	return sum
 }
