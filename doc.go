@@ -59,19 +59,19 @@
 // The Offset, Token and PageNumber sources, and [All], [Take] and [Filter]
 // over them, run on the caller's goroutine and start none. A done context
 // ends a walk with its error (wrapped in a *PageError) before the next
-// fetch, and wakes a retry's sleep. [Prefetch] fetches ahead on other goroutines under a context of its
-// own, which it cancels when the loop ends; every goroutine it started has
-// exited before the range statement returns. So does an [NDJSON] walk, which
-// reads the stream on a goroutine of its own and decodes lines on up to
-// GOMAXPROCS more; a done context ends it with ctx.Err(), closing the reader
-// (an HTTP body) to stop a read in flight (see NDJSON for a reader that
-// cannot be closed).
+// fetch, and wakes a retry's sleep. [Prefetch] fetches ahead on other
+// goroutines under a context of its own, which it cancels when the loop
+// ends; every goroutine it started has exited before the range statement
+// returns. So does an [NDJSON] walk, which reads the stream on a goroutine
+// of its own and decodes lines on up to GOMAXPROCS more; a done context
+// ends it with ctx.Err(), closing the reader (an HTTP body) to stop a read
+// in flight (see NDJSON for a reader that cannot be closed).
 //
-// All over a Source written outside this package (or a Prefetch, or an
-// NDJSON source) pulls its pages on a coroutine ([iter.Pull2]) so that the
-// loop body stays inlined. On break, Take, an error or the end, All stops
-// that coroutine before the range statement returns. If the loop body panics
-// and the panic is recovered, the walk is stopped when the garbage collector
-// finds it unreachable instead; range over [Source.Pages] where that must
-// happen at once.
+// All pulls the pages of a Source written outside this package on a
+// coroutine ([iter.Pull2]), and those of a Prefetch or an NDJSON source
+// from their goroutines, so that the loop body stays inlined. On break,
+// Take, an error or the end, All stops such a walk before the range
+// statement returns. If the loop body panics and the panic is recovered,
+// the walk is stopped when the garbage collector finds it unreachable
+// instead; range over [Source.Pages] where that must happen at once.
 package pager

@@ -71,6 +71,10 @@ type crew struct {
 	g      errgroup.Group
 	over   bool // stopped; used on the caller's goroutine only
 
+	// drain, if set, takes what the crew's goroutines send until they are
+	// done, so that none waits on a send after the walk has ended.
+	drain func()
+
 	mu      sync.Mutex
 	pending *caught // the first panic on a crew goroutine
 }
@@ -99,6 +103,9 @@ func (c *crew) stop(raise bool) {
 	c.over = true
 	c.cancel() // first: a fetch that starts after quit is closed is canceled
 	close(c.quit)
+	if c.drain != nil {
+		c.drain()
+	}
 	_ = c.g.Wait() // crew goroutines return no errors: outcomes travel with their pages
 	if raise && c.pending != nil {
 		c.pending.raise()
@@ -115,6 +122,16 @@ func (c *crew) catch(v any) *caught {
 		c.pending = p
 	}
 	return p
+}
+
+// ended reports whether the walk has ended.
+func (c *crew) ended() bool {
+	select {
+	case <-c.quit:
+		return true
+	default:
+		return false
+	}
 }
 
 func (p *caught) raise() {
@@ -183,6 +200,10 @@ type readAhead[T any] struct {
 func (s *readAheadSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 	c := newCrew(ctx)
 	pages := make(chan outcome[T], s.n-1)
+	c.drain = func() {
+		for range pages {
+		}
+	}
 	c.g.Go(func() error {
 		produce(c, s.src, pages)
 		return nil
@@ -228,38 +249,24 @@ func (w *readAhead[T]) abandon() {
 
 // produce sends the pages of src to pages until the walk ends, src ends or
 // yields an error; then it closes pages. A panic in src is sent as an
-// outcome.
+// outcome. Its sends are plain ones, cheaper than a select on the walk's
+// end as well: when the walk ends, stop takes what it sends until it
+// closes pages, and it sends at most one page more.
 func produce[T any](c *crew, src Source[T], pages chan<- outcome[T]) {
 	returned := false
 	defer func() {
 		if !returned {
-			send(c, pages, outcome[T]{panic: c.catch(recover())})
+			pages <- outcome[T]{panic: c.catch(recover())}
 		}
 		close(pages)
 	}()
 	for p, err := range src.Pages(c.ctx) {
-		if !send(c, pages, outcome[T]{page: p, err: err}) || err != nil {
+		pages <- outcome[T]{page: p, err: err}
+		if err != nil || c.ended() {
 			break
 		}
 	}
 	returned = true
-}
-
-// send sends o unless the walk ends first. It waits on quit, not on the
-// context: a canceled parent context must not drop the error that src
-// yields for it.
-func send[T any](c *crew, ch chan<- outcome[T], o outcome[T]) bool {
-	select {
-	case ch <- o: // without a select on two channels, if there is room
-		return true
-	default:
-	}
-	select {
-	case ch <- o:
-		return true
-	case <-c.quit:
-		return false
-	}
 }
 
 // resumableReadAhead is a readAheadSource over a source that [Track] can

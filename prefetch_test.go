@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -755,4 +756,31 @@ func TestPrefetchTrack(t *testing.T) {
 		var cp pager.Checkpoint
 		pager.Track(context.Background(), pager.Prefetch[int](userSource{}, 1), &cp)
 	}()
+}
+
+// TestPrefetchEndlessSource breaks out of a walk of a Source that ignores
+// its context and never ends: Prefetch must stop asking it for pages, and
+// leave no goroutine behind.
+func TestPrefetchEndlessSource(t *testing.T) {
+	for _, n := range []int{1, 4} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			defer goleak.VerifyNone(t)
+			var yielded atomic.Int64
+			src := funcSource(func(_ context.Context, yield func(pager.Page[int], error) bool) {
+				for i := 0; ; i++ {
+					yielded.Add(1)
+					if !yield(pager.Page[int]{Items: []int{i}}, nil) {
+						return
+					}
+				}
+			})
+			for range pager.All(context.Background(), pager.Prefetch[int](src, n)) {
+				break
+			}
+			// The page the loop had, and the n ahead of it.
+			if got, most := yielded.Load(), int64(1+n); got > most {
+				t.Errorf("the source yielded %d pages, want at most %d", got, most)
+			}
+		})
+	}
 }
