@@ -139,8 +139,8 @@ func MaxLineSize(n int) Option {
 // that does not decode, holds more than one value, or is longer than
 // [MaxLineSize] — instead of ending on the first. Each skipped line is
 // reported: report is called with its [*LineError], on the goroutine
-// ranging over the walk and in stream order, before any item of a later
-// line is yielded. If report returns nil the walk goes on; otherwise it ends
+// ranging over the walk (under [Prefetch], one of Prefetch's, ahead of the
+// loop) and in stream order, before any item of a later line is yielded. If report returns nil the walk goes on; otherwise it ends
 // with the error report returned (which may be the *LineError itself).
 //
 // A failing read is never skipped: it ends the walk whatever report says.

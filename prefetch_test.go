@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"iter"
 	"math/rand/v2"
 	"runtime"
@@ -260,6 +261,115 @@ func TestPrefetchSameAsSequential(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPrefetchNDJSONSameAsSequential walks random NDJSON streams with and
+// without Prefetch and compares the pages, the final error and the bad
+// lines reported: streams of numbers with blank, bad and too long lines,
+// CRLF endings, read in random chunks, some cut by a failing read, walked
+// with and without SkipBadLines (whose report may end the walk).
+func TestPrefetchNDJSONSameAsSequential(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	cases := 200
+	if testing.Short() {
+		cases = 40
+	}
+	for i := range cases {
+		r := rand.New(rand.NewPCG(uint64(i), 0x2545f491))
+		var stream strings.Builder
+		lines := r.IntN(20000)
+		bad := 0 // one line in bad is blank, bad or long; 0: none
+		if r.IntN(2) == 0 {
+			bad = 4 * (1 + r.IntN(500))
+		}
+		for l := range lines {
+			kind := -1
+			if bad > 0 {
+				kind = r.IntN(bad)
+			}
+			switch kind {
+			case 0:
+				stream.WriteString("  ")
+			case 1:
+				stream.WriteString("{bad")
+			case 2:
+				stream.WriteString("1 2")
+			case 3:
+				stream.WriteString(strings.Repeat(" ", 300) + "3") // too long for MaxLineSize(200)
+			default:
+				stream.WriteString(strconv.Itoa(l))
+			}
+			if r.IntN(10) == 0 {
+				stream.WriteString("\r")
+			}
+			stream.WriteString("\n")
+		}
+		failAt := -1 // a read fails once this many bytes are read
+		if r.IntN(4) == 0 {
+			failAt = r.IntN(stream.Len() + 1)
+		}
+		seed := r.Uint64()
+		var opts []pager.Option
+		if r.IntN(2) == 0 {
+			opts = append(opts, pager.MaxLineSize(200))
+		}
+		skip, stopAt := r.IntN(2) == 0, 1+r.IntN(20)
+		n := 1 + r.IntN(8)
+		where := fmt.Sprintf("case %d (%d lines, fail at %d, skip %v, n=%d)", i, lines, failAt, skip, n)
+
+		run := func(prefetch bool) (walked, []string) {
+			var reported []string
+			o := opts
+			if skip {
+				o = append(o, pager.SkipBadLines(func(e *pager.LineError) error {
+					reported = append(reported, e.Error())
+					if len(reported) == stopAt {
+						return e
+					}
+					return nil
+				}))
+			}
+			rd := &chunkReader{s: stream.String(), r: rand.New(rand.NewPCG(seed, 1)), failAt: failAt}
+			src := pager.NDJSON[int](rd, o...)
+			if prefetch {
+				src = pager.Prefetch(src, n)
+			}
+			return walk(context.Background(), src), reported
+		}
+		want, wantReported := run(false)
+		got, gotReported := run(true)
+		if diff := cmp.Diff(want, got, cmpErrors, cmpEmpty); diff != "" {
+			t.Fatalf("%s: Prefetch walk (-sequential +prefetch):\n%s", where, diff)
+		}
+		if diff := cmp.Diff(wantReported, gotReported); diff != "" {
+			t.Fatalf("%s: bad lines reported (-sequential +prefetch):\n%s", where, diff)
+		}
+	}
+}
+
+// chunkReader reads s in chunks of random sizes, and fails for good once
+// failAt bytes are read (failAt < 0: never).
+type chunkReader struct {
+	s      string
+	r      *rand.Rand
+	failAt int
+	off    int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.failAt >= 0 && c.off >= c.failAt {
+		return 0, errors.New("connection reset")
+	}
+	if c.off == len(c.s) {
+		return 0, io.EOF
+	}
+	end := min(len(c.s), c.off+len(p), c.off+1+c.r.IntN(20000))
+	if c.failAt >= 0 {
+		end = min(end, c.failAt)
+	}
+	n := copy(p, c.s[c.off:end])
+	c.off += n
+	return n, nil
 }
 
 func TestPrefetchPanicsOnBadArgs(t *testing.T) {
