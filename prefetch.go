@@ -71,9 +71,10 @@ type crew struct {
 	g      errgroup.Group
 	over   bool // stopped; used on the caller's goroutine only
 
-	// drain, if set, takes what the crew's goroutines send until they are
-	// done, so that none waits on a send after the walk has ended.
-	drain func()
+	// release, if set, frees the crew's goroutines from waiting on the walk
+	// once it has ended: it takes what they send, or wakes those waiting for
+	// work.
+	release func()
 
 	mu      sync.Mutex
 	pending *caught // the first panic on a crew goroutine
@@ -103,8 +104,8 @@ func (c *crew) stop(raise bool) {
 	c.over = true
 	c.cancel() // first: a fetch that starts after quit is closed is canceled
 	close(c.quit)
-	if c.drain != nil {
-		c.drain()
+	if c.release != nil {
+		c.release()
 	}
 	_ = c.g.Wait() // crew goroutines return no errors: outcomes travel with their pages
 	if raise && c.pending != nil {
@@ -157,6 +158,30 @@ type prefetchWalker[T any] interface {
 	abandon()
 }
 
+// A crewWalk is what the walks of Prefetch sources embed to end their crew.
+type crewWalk struct {
+	c    *crew
+	over bool // the walk yields nothing more
+}
+
+func newCrewWalk(c *crew) *crewWalk {
+	w := &crewWalk{c: c}
+	// All stops a walk on every way out of its loop but a panic in the loop
+	// body (see pull). The crew's goroutines do not refer to w, so if the
+	// walk is dropped unstopped, w becomes unreachable: stop the crew then.
+	runtime.SetFinalizer(w, func(w *crewWalk) { go w.c.stop(false) })
+	return w
+}
+
+func (w *crewWalk) stop()    { w.end(true) }
+func (w *crewWalk) abandon() { w.end(false) }
+
+func (w *crewWalk) end(raise bool) {
+	w.over = true
+	runtime.SetFinalizer(w, nil)
+	w.c.stop(raise)
+}
+
 // prefetchPages returns the Pages sequence of a Prefetch source whose walks
 // begin starts. Unlike All, it defers: a panic in the loop body stops the walk
 // before it goes on up the stack.
@@ -192,15 +217,14 @@ func (s *readAheadSource[T]) walk(ctx context.Context) walker[T] { return s.begi
 // the producer's hands, that makes n pages ahead of the one the loop is
 // processing.
 type readAhead[T any] struct {
-	c     *crew
+	*crewWalk
 	pages chan outcome[T]
-	over  bool
 }
 
 func (s *readAheadSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 	c := newCrew(ctx)
 	pages := make(chan outcome[T], s.n-1)
-	c.drain = func() {
+	c.release = func() {
 		for range pages {
 		}
 	}
@@ -208,12 +232,7 @@ func (s *readAheadSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 		produce(c, s.src, pages)
 		return nil
 	})
-	w := &readAhead[T]{c: c, pages: pages}
-	// All stops a walk on every way out of its loop but a panic in the loop
-	// body (see pull). The crew's goroutines do not refer to w, so if w is
-	// dropped unstopped, it becomes unreachable: stop the walk then.
-	runtime.SetFinalizer(w, func(w *readAhead[T]) { go w.abandon() })
-	return w
+	return &readAhead[T]{crewWalk: newCrewWalk(c), pages: pages}
 }
 
 func (w *readAhead[T]) next() (Page[T], error) {
@@ -233,18 +252,6 @@ func (w *readAhead[T]) next() (Page[T], error) {
 		return Page[T]{}, o.err
 	}
 	return o.page, nil
-}
-
-func (w *readAhead[T]) stop() {
-	w.over = true
-	runtime.SetFinalizer(w, nil)
-	w.c.stop(true)
-}
-
-func (w *readAhead[T]) abandon() {
-	w.over = true
-	runtime.SetFinalizer(w, nil)
-	w.c.stop(false)
 }
 
 // produce sends the pages of src to pages until the walk ends, src ends or
@@ -313,28 +320,27 @@ func (s *fanOutSource[T]) walk(ctx context.Context) walker[T] { return s.begin(c
 func (s *fanOutSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 	c := newCrew(ctx)
 	w := &fanOut[T]{
-		seq:  s.src.walk(c.ctx).(*offsetWalker[T]),
-		n:    s.n,
-		c:    c,
-		jobs: newJobs[T](s.n),
+		crewWalk: newCrewWalk(c),
+		seq:      s.src.walk(c.ctx).(*offsetWalker[T]),
+		n:        s.n,
+		jobs:     newJobs[T](s.n),
 	}
+	c.release = w.jobs.close
 	w.stride = w.seq.request().Limit // until a page says otherwise
 	w.gen, w.genCancel = context.WithCancel(c.ctx)
-	// As for readAhead: the workers do not refer to w.
-	runtime.SetFinalizer(w, func(w *fanOut[T]) { go w.abandon() })
 	return w
 }
 
 // fanOut is a concurrent Offset walk. It lives on the caller's goroutine;
 // only fetches run on others.
 type fanOut[T any] struct {
+	*crewWalk
+
 	// seq is a sequential walk of the source, handed the answers in order
 	// instead of fetching them: it decides what is yielded, and what the
 	// next offset is.
-	seq  *offsetWalker[T]
-	n    int
-	c    *crew
-	over bool
+	seq *offsetWalker[T]
+	n   int
 
 	stride int        // the length guessed for pages not yet in: that of the last page, the limit before the first
 	total  int        // the last Total reported; 0: unknown
@@ -393,20 +399,6 @@ func (w *fanOut[T]) next() (Page[T], error) {
 	w.advance(p)
 	w.fill() // so that fetches go on while the loop body runs
 	return p, nil
-}
-
-func (w *fanOut[T]) stop() {
-	w.over = true
-	runtime.SetFinalizer(w, nil)
-	w.jobs.close()
-	w.c.stop(true)
-}
-
-func (w *fanOut[T]) abandon() {
-	w.over = true
-	runtime.SetFinalizer(w, nil)
-	w.jobs.close()
-	w.c.stop(false)
 }
 
 // advance notes p, the page just taken, and discards the fetches in the
