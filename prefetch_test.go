@@ -186,12 +186,7 @@ func onPage(infos *[]pager.PageInfo) pager.Option {
 // step ahead, so they must send exactly the sequential walk's requests.
 func TestPrefetchSameAsSequential(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	cases := 3000
-	if testing.Short() {
-		cases = 300
-	}
-	for i := range cases {
-		r := rand.New(rand.NewPCG(uint64(i), 0x9e3779b9))
+	for i, r := range randomCases(3000, 300, 0x9e3779b9) {
 		desc := newRandomServer(r)
 		n := 1 + r.IntN(8)
 		opts := []pager.Option{
@@ -270,43 +265,11 @@ func TestPrefetchSameAsSequential(t *testing.T) {
 // with and without SkipBadLines (whose report may end the walk).
 func TestPrefetchNDJSONSameAsSequential(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	cases := 200
-	if testing.Short() {
-		cases = 40
-	}
-	for i := range cases {
-		r := rand.New(rand.NewPCG(uint64(i), 0x2545f491))
-		var stream strings.Builder
-		lines := r.IntN(20000)
-		bad := 0 // one line in bad is blank, bad or long; 0: none
-		if r.IntN(2) == 0 {
-			bad = 4 * (1 + r.IntN(500))
-		}
-		for l := range lines {
-			kind := -1
-			if bad > 0 {
-				kind = r.IntN(bad)
-			}
-			switch kind {
-			case 0:
-				stream.WriteString("  ")
-			case 1:
-				stream.WriteString("{bad")
-			case 2:
-				stream.WriteString("1 2")
-			case 3:
-				stream.WriteString(strings.Repeat(" ", 300) + "3") // too long for MaxLineSize(200)
-			default:
-				stream.WriteString(strconv.Itoa(l))
-			}
-			if r.IntN(10) == 0 {
-				stream.WriteString("\r")
-			}
-			stream.WriteString("\n")
-		}
+	for i, r := range randomCases(200, 40, 0x2545f491) {
+		stream, lines := randomNDJSON(r)
 		failAt := -1 // a read fails once this many bytes are read
 		if r.IntN(4) == 0 {
-			failAt = r.IntN(stream.Len() + 1)
+			failAt = r.IntN(len(stream) + 1)
 		}
 		seed := r.Uint64()
 		var opts []pager.Option
@@ -329,7 +292,7 @@ func TestPrefetchNDJSONSameAsSequential(t *testing.T) {
 					return nil
 				}))
 			}
-			rd := &chunkReader{s: stream.String(), r: rand.New(rand.NewPCG(seed, 1)), failAt: failAt}
+			rd := &chunkReader{s: stream, r: rand.New(rand.NewPCG(seed, 1)), failAt: failAt}
 			src := pager.NDJSON[int](rd, o...)
 			if prefetch {
 				src = pager.Prefetch(src, n)
@@ -345,6 +308,56 @@ func TestPrefetchNDJSONSameAsSequential(t *testing.T) {
 			t.Fatalf("%s: bad lines reported (-sequential +prefetch):\n%s", where, diff)
 		}
 	}
+}
+
+// randomCases yields the cases of a randomized test, each with a random
+// generator of its own: full of them, or short under -short.
+func randomCases(full, short int, salt uint64) iter.Seq2[int, *rand.Rand] {
+	if testing.Short() {
+		full = short
+	}
+	return func(yield func(int, *rand.Rand) bool) {
+		for i := range full {
+			if !yield(i, rand.New(rand.NewPCG(uint64(i), salt))) {
+				return
+			}
+		}
+	}
+}
+
+// randomNDJSON returns a stream of up to 20 000 lines of numbers, in half
+// the streams with blank, bad and long lines among them, some ending in
+// CRLF.
+func randomNDJSON(r *rand.Rand) (stream string, lines int) {
+	var b strings.Builder
+	lines = r.IntN(20000)
+	bad := 0 // one line in bad is blank, bad or long; 0: none
+	if r.IntN(2) == 0 {
+		bad = 4 * (1 + r.IntN(500))
+	}
+	for l := range lines {
+		kind := -1
+		if bad > 0 {
+			kind = r.IntN(bad)
+		}
+		switch kind {
+		case 0:
+			b.WriteString("  ")
+		case 1:
+			b.WriteString("{bad")
+		case 2:
+			b.WriteString("1 2")
+		case 3:
+			b.WriteString(strings.Repeat(" ", 300) + "3") // too long for MaxLineSize(200)
+		default:
+			b.WriteString(strconv.Itoa(l))
+		}
+		if r.IntN(10) == 0 {
+			b.WriteString("\r")
+		}
+		b.WriteString("\n")
+	}
+	return b.String(), lines
 }
 
 // chunkReader reads s in chunks of random sizes, and fails for good once
