@@ -4,6 +4,7 @@ package pager_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -140,41 +141,127 @@ func TestPrefetchDepth(t *testing.T) {
 	}
 }
 
-// TestPrefetchCancelsInFlight breaks after the first item while the other
-// fetches would take an hour: the loop must end at once, with every fetch
-// canceled and every goroutine gone.
+// TestPrefetchCancelsInFlight ends the loop every way it can end while the
+// fetches ahead would take an hour: the loop must end at once, with the
+// fetches in flight canceled and every goroutine gone.
 func TestPrefetchCancelsInFlight(t *testing.T) {
-	for _, kind := range kinds {
-		t.Run(kind, func(t *testing.T) {
+	ends := []struct {
+		how  string
+		loop func(t *testing.T, src pager.Source[int])
+	}{
+		{"break", func(t *testing.T, src pager.Source[int]) {
+			for _, err := range pager.All(context.Background(), src) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait() // the fetches ahead are in flight
+				break
+			}
+		}},
+		{"Take", func(t *testing.T, src pager.Source[int]) {
+			waiting := func(yield func(int, error) bool) {
+				for v, err := range pager.All(context.Background(), src) {
+					synctest.Wait()
+					if !yield(v, err) {
+						return
+					}
+				}
+			}
+			if items, err := pager.Collect(pager.Take(waiting, 3)); err != nil || len(items) != 3 {
+				t.Fatalf("got %d items and error %v, want 3 and none", len(items), err)
+			}
+		}},
+		{"error", func(t *testing.T, src pager.Source[int]) {
+			_, err := pager.Collect(pager.All(context.Background(), src))
+			if !errors.As(err, new(permanentErr)) {
+				t.Fatalf("got error %v, want the second page's", err)
+			}
+		}},
+		{"panic over Pages", func(t *testing.T, src pager.Source[int]) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			for range src.Pages(context.Background()) {
+				synctest.Wait()
+				panic("loop body")
+			}
+		}},
+	}
+	for _, end := range ends {
+		for _, kind := range kinds {
+			t.Run(end.how+"/"+kind, func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				synctest.Test(t, func(t *testing.T) {
+					var canceled atomic.Int32
+					fetch := func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
+						first := req.Offset == 0 && req.Token == ""
+						switch {
+						case first:
+							return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
+						case end.how == "error" && (req.Offset == req.Limit || req.Token == "next"):
+							return pager.Page[int]{}, permanentErr{}
+						}
+						select {
+						case <-time.After(time.Hour):
+							return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
+						case <-ctx.Done():
+							canceled.Add(1)
+							return pager.Page[int]{}, ctx.Err()
+						}
+					}
+					start := time.Now()
+					end.loop(t, pager.Prefetch(blockingSources(fetch)[kind], 4))
+					if d := time.Since(start); d != 0 {
+						t.Errorf("the loop took %v to end, want no time", d)
+					}
+					// On an error, only the Offset fan-out has fetches in
+					// flight: the others fetch one page after another.
+					if (end.how != "error" || kind == "offset") && canceled.Load() == 0 {
+						t.Errorf("no fetch saw its context canceled")
+					}
+				})
+			})
+		}
+	}
+}
+
+// TestPrefetchConcurrency walks listings whose short pages make the
+// fan-out discard its guesses, with fetches that ignore their context and
+// take from 1 to 13 ms: at most n fetches run at once, the discarded ones
+// included.
+func TestPrefetchConcurrency(t *testing.T) {
+	for _, n := range []int{1, 2, 4, 8} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
 			defer goleak.VerifyNone(t)
 			synctest.Test(t, func(t *testing.T) {
-				var canceled atomic.Int32
+				srv := &pagetest.Server{N: 1000, Short: func(req pager.Request) int {
+					if req.Offset%7 == 3 {
+						return 4 // a short page: the guesses after it are wrong
+					}
+					return 0
+				}}
+				var running, most atomic.Int32
 				fetch := func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
-					if req.Offset == 0 && req.Token == "" {
-						return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
+					now := running.Add(1)
+					defer running.Add(-1)
+					for m := most.Load(); now > m && !most.CompareAndSwap(m, now); m = most.Load() {
 					}
-					select {
-					case <-time.After(time.Hour):
-						return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
-					case <-ctx.Done():
-						canceled.Add(1)
-						return pager.Page[int]{}, ctx.Err()
-					}
+					// 1 to 13 ms, deaf to cancellation: discarded guesses
+					// may still run when the fetches replacing them start.
+					time.Sleep(time.Duration(1+req.Offset*7919%13) * time.Millisecond)
+					return srv.Offset(ctx, req)
 				}
-				src := blockingSources(fetch)[kind]
-				start := time.Now()
-				for _, err := range pager.All(context.Background(), pager.Prefetch(src, 4)) {
-					if err != nil {
-						t.Fatal(err)
-					}
-					synctest.Wait() // the fetches ahead are in flight
-					break
+				items, err := pager.Collect(pager.All(context.Background(), pager.Prefetch(pager.Offset(fetch, pager.PageSize(10)), n)))
+				if err != nil || len(items) != 1000 {
+					t.Fatalf("got %d items and error %v, want 1000 and none", len(items), err)
 				}
-				if d := time.Since(start); d != 0 {
-					t.Errorf("the loop took %v to end, want no time", d)
+				if got := most.Load(); got > int32(n) {
+					t.Errorf("%d fetches ran at once, want at most %d", got, n)
 				}
-				if canceled.Load() == 0 {
-					t.Errorf("no fetch saw its context canceled")
+				if n > 1 && most.Load() < 2 {
+					t.Errorf("fetches never ran at once")
 				}
 			})
 		})

@@ -907,3 +907,53 @@ func TestPrefetchEndlessSource(t *testing.T) {
 		})
 	}
 }
+
+// TestPrefetchYieldsOnCallersGoroutine checks that the loop body, over All
+// and over Pages, runs on the goroutine ranging over the walk, whatever
+// goroutines fetch the pages.
+func TestPrefetchYieldsOnCallersGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srcs := map[string]func() pager.Source[int]{
+		"ndjson": func() pager.Source[int] {
+			stream, _ := randomNDJSON(rand.New(rand.NewPCG(1, 2)))
+			return pager.NDJSON[int](strings.NewReader(stream), pager.SkipBadLines(func(*pager.LineError) error { return nil }))
+		},
+	}
+	for _, kind := range kinds {
+		srcs[kind] = func() pager.Source[int] { return source(kind, &pagetest.Server{N: 500}, pager.PageSize(10)) }
+	}
+	for name, src := range srcs {
+		for _, n := range []int{1, 4} {
+			caller := goroutineID()
+			pages, items := 0, 0
+			for p, err := range pager.Prefetch(src(), n).Pages(context.Background()) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if id := goroutineID(); id != caller {
+					t.Fatalf("%s, n=%d: a page was yielded on goroutine %s, want the caller's, %s", name, n, id, caller)
+				}
+				pages += len(p.Items)
+			}
+			for _, err := range pager.All(context.Background(), pager.Prefetch(src(), n)) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if id := goroutineID(); id != caller {
+					t.Fatalf("%s, n=%d: an item was yielded on goroutine %s, want the caller's, %s", name, n, id, caller)
+				}
+				items++
+			}
+			if pages == 0 || items != pages {
+				t.Fatalf("%s, n=%d: %d items over Pages, %d over All", name, n, pages, items)
+			}
+		}
+	}
+}
+
+// goroutineID returns the number of the calling goroutine, as its stack
+// trace shows it.
+func goroutineID() string {
+	var buf [64]byte
+	return strings.Fields(string(buf[:runtime.Stack(buf[:], false)]))[1]
+}
