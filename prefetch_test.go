@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -292,8 +293,11 @@ func TestPrefetchNDJSONSameAsSequential(t *testing.T) {
 					return nil
 				}))
 			}
-			rd := &chunkReader{s: stream, r: rand.New(rand.NewPCG(seed, 1)), failAt: failAt}
-			src := pager.NDJSON[int](rd, o...)
+			var rd io.Reader = strings.NewReader(stream)
+			if failAt >= 0 {
+				rd = io.MultiReader(strings.NewReader(stream[:failAt]), iotest.ErrReader(errors.New("connection reset")))
+			}
+			src := pager.NDJSON[int](&chunkReader{rd, rand.New(rand.NewPCG(seed, 1))}, o...)
 			if prefetch {
 				src = pager.Prefetch(src, n)
 			}
@@ -360,29 +364,14 @@ func randomNDJSON(r *rand.Rand) (stream string, lines int) {
 	return b.String(), lines
 }
 
-// chunkReader reads s in chunks of random sizes, and fails for good once
-// failAt bytes are read (failAt < 0: never).
+// chunkReader reads r in chunks of random sizes.
 type chunkReader struct {
-	s      string
-	r      *rand.Rand
-	failAt int
-	off    int
+	r   io.Reader
+	rnd *rand.Rand
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
-	if c.failAt >= 0 && c.off >= c.failAt {
-		return 0, errors.New("connection reset")
-	}
-	if c.off == len(c.s) {
-		return 0, io.EOF
-	}
-	end := min(len(c.s), c.off+len(p), c.off+1+c.r.IntN(20000))
-	if c.failAt >= 0 {
-		end = min(end, c.failAt)
-	}
-	n := copy(p, c.s[c.off:end])
-	c.off += n
-	return n, nil
+	return c.r.Read(p[:min(len(p), 1+c.rnd.IntN(20000))])
 }
 
 func TestPrefetchPanicsOnBadArgs(t *testing.T) {
