@@ -375,7 +375,9 @@ func (w *fanOut[T]) next() (Page[T], error) {
 	if w.over {
 		return Page[T]{}, errEnd
 	}
-	w.fill()
+	if len(w.window) == 0 {
+		w.fill() // the first call: later ones find the window filled
+	}
 	head := w.window[0]
 	w.window = slices.Delete(w.window, 0, 1)
 	o := <-head.out
