@@ -201,6 +201,7 @@ func TestPrefetchCancelsInFlight(t *testing.T) {
 						case first:
 							return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
 						case end.how == "error" && (req.Offset == req.Limit || req.Token == "next"):
+							synctest.Wait() // the fetches ahead of it are in flight
 							return pager.Page[int]{}, permanentErr{}
 						}
 						select {
