@@ -17,10 +17,3 @@ var Sleep = sleep
 func WithNow(now func() time.Time) Option {
 	return optionFunc(func(c *config) { c.now = now })
 }
-
-// WithClock makes e's rate-limit pacing and Retry-After dates use now and
-// sleep instead of the real time.
-func WithClock(e Endpoint, now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) Endpoint {
-	e.clock = clock{nowFunc: now, sleepFunc: sleep}
-	return e
-}

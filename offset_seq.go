@@ -64,8 +64,6 @@ type offsetWalker[T any] struct {
 	done   bool
 }
 
-func (w *offsetWalker[T]) stop() { w.done = true }
-
 func (w *offsetWalker[T]) next() (Page[T], error) {
 	if w.done {
 		return Page[T]{}, errEnd

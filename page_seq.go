@@ -80,8 +80,6 @@ type pageWalker[T any] struct {
 	done    bool
 }
 
-func (w *pageWalker[T]) stop() { w.done = true }
-
 func (w *pageWalker[T]) next() (Page[T], error) {
 	if w.done {
 		return Page[T]{}, errEnd

@@ -9,20 +9,23 @@ import (
 // fails, All yields (zero, err) as its last element. Ranging over the
 // sequence walks src anew; calling All does no I/O.
 //
-// All panics if src is nil.
+// Ranging over the sequence panics if src is nil.
 func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
-	if src == nil {
-		panic("pager: All of a nil Source")
-	}
+	// Kept within the inliner's budget for large callers (the nil check is
+	// the walk's), so that the loop body is inlined into the walk below.
 	return func(yield func(T, error) bool) {
-		// Kept small, free of defer, and calling yield only directly, so
-		// that the compiler inlines it into the caller's loop and the loop
-		// body into it: see walker.
-		walk := walkerOf(ctx, src)
+		w, ok := src.(walkable[T])
+		if !ok {
+			allPages(ctx, src, yield)
+			return
+		}
+		// Free of defer, and calling yield only directly, so that the
+		// compiler can inline the loop body here: the package's own
+		// walkers hold nothing that a panic in the body could leak.
+		walk := w.walk(ctx)
 		for {
 			p, err := walk.next()
 			if err != nil {
-				walk.stop()
 				if err != errEnd {
 					var zero T
 					yield(zero, err)
@@ -31,9 +34,28 @@ func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
 			}
 			for _, v := range p.Items {
 				if !yield(v, nil) {
-					walk.stop()
 					return
 				}
+			}
+		}
+	}
+}
+
+// allPages yields the items of every other source's pages: ranging over
+// its Pages lets the source clean up by defer on every way out of the loop.
+func allPages[T any](ctx context.Context, src Source[T], yield func(T, error) bool) {
+	if src == nil {
+		panic("pager: All of a nil Source")
+	}
+	for p, err := range src.Pages(ctx) {
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		for _, v := range p.Items {
+			if !yield(v, nil) {
+				return
 			}
 		}
 	}

@@ -65,8 +65,6 @@ type tokenWalker[T any] struct {
 	done   bool
 }
 
-func (w *tokenWalker[T]) stop() { w.done = true }
-
 func (w *tokenWalker[T]) next() (Page[T], error) {
 	switch {
 	case w.err != nil:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // options are pagecat's flags.
@@ -160,7 +161,7 @@ func itemsName(items string) string {
 
 // source returns the walk o asks for.
 func source(o *options, client *http.Client, prog *progress) pager.Source[json.RawMessage] {
-	ep := pager.Endpoint{
+	ep := pagerhttp.Endpoint{
 		URL: o.url, Header: o.headers.header(), Client: client, Items: o.items,
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
@@ -180,15 +181,15 @@ func source(o *options, client *http.Client, prog *progress) pager.Source[json.R
 	var src pager.Source[json.RawMessage]
 	switch o.style {
 	case "token":
-		src = pager.Token(pager.TokenFetch[json.RawMessage](ep), opts...)
+		src = pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), opts...)
 	case "page":
-		src = pager.PageNumber(pager.PageFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...)
+		src = pager.PageNumber(pagerhttp.PageNumberFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...)
 	case "link":
-		src = pager.Link[json.RawMessage](ep, opts...)
+		src = pagerhttp.Link[json.RawMessage](ep, opts...)
 	case "ndjson":
-		src = pager.NDJSONStream[json.RawMessage](ep, opts...)
+		src = pagerhttp.NDJSONStream[json.RawMessage](ep, opts...)
 	default:
-		src = pager.Offset(pager.OffsetFetch[json.RawMessage](ep), opts...)
+		src = pager.Offset(pagerhttp.OffsetFetch[json.RawMessage](ep), opts...)
 	}
 	if o.prefetch > 0 {
 		src = pager.Prefetch(src, o.prefetch)
