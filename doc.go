@@ -32,7 +32,7 @@
 //
 // Sources are values: building one does no I/O, and each range over
 // [Source.Pages] or [All] walks the listing from its start option again.
-// [Track] keeps a [Checkpoint] after every item, from which a walk resumes
+// [AllFrom] keeps a [Checkpoint] after every item, from which a walk resumes
 // in another process with nothing repeated or skipped.
 //
 // # Errors
@@ -45,7 +45,7 @@
 // failed fetches with backoff before a page counts as failed.
 //
 // [Collect] returns the items seen before an error together with it.
-// [Values] and [Keyed] adapt a sequence to [slices.Collect], [slices.Sorted]
+// [Values] and [KeyBy] adapt a sequence to [slices.Collect], [slices.Sorted]
 // and [maps.Collect], which know nothing of errors, without losing the error.
 //
 // # Stopping early

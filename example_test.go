@@ -121,10 +121,10 @@ func ExampleValues() {
 	// [R1 R2 R3 R4 R5 R6 R7]
 }
 
-func ExampleKeyed() {
+func ExampleKeyBy() {
 	ctx := context.Background()
 	var err error
-	byID := maps.Collect(pager.Keyed(pager.All(ctx, pager.Offset(fetchRuns, pager.PageSize(3))), func(r Run) string { return r.ID }, &err))
+	byID := maps.Collect(pager.KeyBy(pager.All(ctx, pager.Offset(fetchRuns, pager.PageSize(3))), func(r Run) string { return r.ID }, &err))
 	if err != nil {
 		fmt.Println(err)
 		return

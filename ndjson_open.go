@@ -35,11 +35,16 @@ func NDJSONOpen[T any](open func(ctx context.Context, offset int) (io.ReadCloser
 	if open == nil {
 		panic("pager: NDJSONOpen with a nil open func")
 	}
-	s := &ndjsonOpen[T]{open: open, cfg: newConfig(opts), opts: opts}
+	s := &ndjsonOpen[T]{open: open, cfg: newConfig(ndjsonOpenSrc, opts)}
+	// Each stream is read by an NDJSON source with the reading options.
+	s.read = []Option{MaxLineSize(s.cfg.maxLineSize)}
+	if s.cfg.decode != nil {
+		s.read = append(s.read, DecodeWith(s.cfg.decode))
+	}
 	if report := s.cfg.skipBad; report != nil {
 		// An error from SkipBadLines' report is the caller's word to stop:
 		// mark it, so that it is not taken for a broken stream.
-		s.opts = append(opts[:len(opts):len(opts)], SkipBadLines(func(e *LineError) error {
+		s.read = append(s.read, SkipBadLines(func(e *LineError) error {
 			if err := report(e); err != nil {
 				return stopped{err}
 			}
@@ -52,7 +57,7 @@ func NDJSONOpen[T any](open func(ctx context.Context, offset int) (io.ReadCloser
 type ndjsonOpen[T any] struct {
 	open func(ctx context.Context, offset int) (io.ReadCloser, error)
 	cfg  config
-	opts []Option // for the NDJSON source of each stream
+	read []Option // for the NDJSON source of each stream
 }
 
 func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
@@ -61,7 +66,7 @@ func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 		var broke error // what broke the last stream off, if any
 		for {
 			attempt++
-			n, err := s.stream(ctx, offset, yield)
+			n, err := s.stream(ctx, offset, attempt, yield)
 			if err == nil || err == errEnd {
 				return // the stream's end, or the loop's
 			}
@@ -80,7 +85,7 @@ func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 			broke = err
 			d, ok := s.cfg.retry.delay(attempt, err)
 			if final || !ok || ctx.Err() != nil || s.cfg.sleep(ctx, d) != nil {
-				yield(Page[T]{}, &PageError{Offset: offset, Attempts: attempt, Err: err})
+				yield(Page[T]{}, pageError(Checkpoint{Offset: offset}, attempt, err))
 				return
 			}
 		}
@@ -90,19 +95,20 @@ func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 // stream opens the stream at offset and yields its pages. It returns how
 // many items it yielded, and the error that broke the stream off, or errEnd
 // if the loop body stopped the walk.
-func (s *ndjsonOpen[T]) stream(ctx context.Context, offset int, yield func(Page[T], error) bool) (int, error) {
+func (s *ndjsonOpen[T]) stream(ctx context.Context, offset, attempt int, yield func(Page[T], error) bool) (int, error) {
 	r, err := s.open(ctx, offset)
 	if err != nil {
 		return 0, err
 	}
 	defer r.Close()
 	n := 0
-	for p, err := range NDJSON[T](r, s.opts...).Pages(ctx) {
+	for p, err := range NDJSON[T](r, s.read...).Pages(ctx) {
 		if err != nil {
 			return n, err
 		}
 		p.Offset += offset
 		n += len(p.Items)
+		report(&s.cfg, &p, 0, tries{n: attempt})
 		if !yield(p, nil) {
 			return n, errEnd
 		}

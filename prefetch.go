@@ -275,7 +275,7 @@ func produce[T any](c *crew, src Source[T], pages chan<- outcome[T]) {
 	returned = true
 }
 
-// resumableReadAhead is a readAheadSource over a source that [Track] can
+// resumableReadAhead is a readAheadSource over a source that [AllFrom] can
 // start at a checkpoint (a Token source, or a Prefetch of one).
 type resumableReadAhead[T any] struct {
 	*readAheadSource[T]
@@ -573,6 +573,6 @@ func runJob[T any](c *crew, src *offsetSource[T], s *slot[T], loop func() error)
 		}
 		s.out <- o
 	}()
-	o.page, o.tries, o.err = fetchTries(s.ctx, &src.cfg, src.fetch, s.req, s.req.Offset)
+	o.page, o.tries, o.err = fetchTries(s.ctx, &src.cfg, src.fetch, s.req, Checkpoint{Offset: s.req.Offset})
 	returned = true
 }

@@ -839,7 +839,7 @@ func TestPrefetchTrack(t *testing.T) {
 	}
 	track := func(src pager.Source[int], cp pager.Checkpoint) (steps []step) {
 		t.Helper()
-		for v, err := range pager.Track(context.Background(), src, &cp) {
+		for v, err := range pager.AllFrom(context.Background(), src, &cp) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -866,7 +866,7 @@ func TestPrefetchTrack(t *testing.T) {
 			}
 		}()
 		var cp pager.Checkpoint
-		pager.Track(context.Background(), pager.Prefetch[int](userSource{}, 1), &cp)
+		pager.AllFrom(context.Background(), pager.Prefetch[int](userSource{}, 1), &cp)
 	}()
 }
 

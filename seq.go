@@ -168,20 +168,20 @@ func Values[T any](seq iter.Seq2[T, error], err *error) iter.Seq[T] {
 	}
 }
 
-// Keyed returns the items of seq paired with their keys, for [maps.Collect]
+// KeyBy returns the items of seq paired with their keys, for [maps.Collect]
 // and [maps.Insert]. Errors are stored in *err as by [Values].
 //
 // Note that maps.Collect(seq) on an iter.Seq2[T, error] itself compiles, and
 // builds a map[T]error that keeps the error as a value beside whichever item
-// came with it; it never reports it. Use Keyed instead:
+// came with it; it never reports it. Use KeyBy instead:
 //
 //	var err error
-//	byID := maps.Collect(pager.Keyed(seq, func(r Run) string { return r.ID }, &err))
+//	byID := maps.Collect(pager.KeyBy(seq, func(r Run) string { return r.ID }, &err))
 //
-// Keyed panics if key or err is nil.
-func Keyed[K comparable, T any](seq iter.Seq2[T, error], key func(T) K, err *error) iter.Seq2[K, T] {
+// KeyBy panics if key or err is nil.
+func KeyBy[K comparable, T any](seq iter.Seq2[T, error], key func(T) K, err *error) iter.Seq2[K, T] {
 	if key == nil {
-		panic("pager: Keyed with a nil key func")
+		panic("pager: KeyBy with a nil key func")
 	}
 	values := Values(seq, err)
 	return func(yield func(K, T) bool) {

@@ -167,30 +167,35 @@ func source(o *options, client *http.Client, prog *progress) pager.Source[json.R
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
 	}
 	opts := []pager.Option{
-		pager.PageSize(o.pageSize),
 		pager.Retry(pager.RetryPolicy{Attempts: o.retry}),
 		pager.StartOffset(o.startOffset),
 		pager.OnPage(prog.page),
 	}
+	if o.style == "ndjson" { // one stream: no pages to size, no token
+		return prefetch(o, pagerhttp.NDJSONStream[json.RawMessage](ep, opts...))
+	}
+	opts = append(opts, pager.PageSize(o.pageSize))
 	if o.maxPageSize > 0 {
 		opts = append(opts, pager.MaxPageSize(o.maxPageSize))
 	}
+	withToken := opts
 	if o.startToken != "" {
-		opts = append(opts, pager.StartToken(o.startToken))
+		withToken = append(opts, pager.StartToken(o.startToken))
 	}
-	var src pager.Source[json.RawMessage]
 	switch o.style {
 	case "token":
-		src = pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), opts...)
+		return prefetch(o, pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), withToken...))
 	case "page":
-		src = pager.PageNumber(pagerhttp.PageNumberFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...)
+		return prefetch(o, pager.PageNumber(pagerhttp.PageNumberFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...))
 	case "link":
-		src = pagerhttp.Link[json.RawMessage](ep, opts...)
-	case "ndjson":
-		src = pagerhttp.NDJSONStream[json.RawMessage](ep, opts...)
+		return prefetch(o, pagerhttp.Link[json.RawMessage](ep, withToken...))
 	default:
-		src = pager.Offset(pagerhttp.OffsetFetch[json.RawMessage](ep), opts...)
+		return prefetch(o, pager.Offset(pagerhttp.OffsetFetch[json.RawMessage](ep), opts...))
 	}
+}
+
+// prefetch returns src, fetching ahead if o says so.
+func prefetch(o *options, src pager.Source[json.RawMessage]) pager.Source[json.RawMessage] {
 	if o.prefetch > 0 {
 		src = pager.Prefetch(src, o.prefetch)
 	}
