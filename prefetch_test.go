@@ -200,13 +200,18 @@ func TestPrefetchSameAsSequential(t *testing.T) {
 			start = r.IntN(desc.n + 3)
 			opts = append(opts, pager.StartOffset(start))
 		}
+		var offsetOpts []pager.Option // what applies to Offset sources only
 		if r.IntN(5) == 0 {
-			opts = append(opts, pager.StopOnShortPage())
+			offsetOpts = append(offsetOpts, pager.StopOnShortPage())
 		}
 		if r.IntN(2) == 0 {
-			opts = append(opts, pager.StrictTotal())
+			offsetOpts = append(offsetOpts, pager.StrictTotal())
 		}
 		for _, kind := range kinds {
+			opts := opts
+			if kind != "token" {
+				opts = append(opts[:len(opts):len(opts)], offsetOpts...)
+			}
 			var seqInfo, preInfo []pager.PageInfo
 			seqSrv, _ := desc.start()
 			want := walk(context.Background(), desc.source(kind, seqSrv, append(opts, onPage(&seqInfo))...))
