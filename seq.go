@@ -19,21 +19,26 @@ func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
 			allPages(ctx, src, yield)
 			return
 		}
-		// Free of defer, and calling yield only directly, so that the
-		// compiler can inline the loop body here: the package's own
-		// walkers hold nothing that a panic in the body could leak.
+		// Free of defer, and calling yield only directly and at one place,
+		// so that the compiler inlines the loop body here even in a large
+		// function: the package's own walkers hold nothing that a panic
+		// in the body could leak.
 		walk := w.walk(ctx)
 		for {
 			p, err := walk.next()
-			if err != nil {
-				if err != errEnd {
-					var zero T
-					yield(zero, err)
-				}
+			if err == errEnd {
 				return
 			}
-			for _, v := range p.Items {
-				if !yield(v, nil) {
+			n := len(p.Items)
+			if err != nil {
+				n = 1 // the walk's error, yielded as its one element
+			}
+			for i := range n {
+				var v T
+				if err == nil {
+					v = p.Items[i]
+				}
+				if !yield(v, err) || err != nil {
 					return
 				}
 			}
