@@ -109,6 +109,7 @@ func (s *ndjsonOpen[T]) stream(ctx context.Context, offset, attempt int, yield f
 		p.Offset += offset
 		n += len(p.Items)
 		report(&s.cfg, &p, 0, tries{n: attempt})
+		attempt = 1 // the stream's later blocks took no tries of their own
 		if !yield(p, nil) {
 			return n, errEnd
 		}
