@@ -44,6 +44,7 @@ func pageError(cp Checkpoint, attempts int, err error) *PageError {
 	return &PageError{Offset: cp.Offset, Token: cp.Token, Page: cp.Page, Attempts: attempts, Err: err, Checkpoint: cp}
 }
 
+// Error says which page failed, after how many attempts, and why.
 func (e *PageError) Error() string {
 	var b strings.Builder
 	switch {
@@ -77,6 +78,7 @@ type LineError struct {
 	Excerpt string
 }
 
+// Error says which line failed, where it starts, and why.
 func (e *LineError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "pager: line %d (byte %d): %s", e.Line, e.Offset, strings.TrimPrefix(e.Err.Error(), "pager: "))
