@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -278,8 +279,8 @@ func TestRedact(t *testing.T) {
 			t.Errorf("redactURL(%q):\ngot  %s\nwant %s", in, got, want)
 		}
 	}
-	msg := `Get "http://127.0.0.1:1/runs?limit=5&token=abc": connection refused; next http://h/?Signature=x`
-	want := `Get "http://127.0.0.1:1/runs?limit=5&token=REDACTED": connection refused; next http://h/?Signature=REDACTED`
+	msg := `Get "http://127.0.0.1:1/runs?limit=5&token=abc": connection refused; next http://h/?Signature=x. GET http://h/?key=k: 404`
+	want := `Get "http://127.0.0.1:1/runs?limit=5&token=REDACTED": connection refused; next http://h/?Signature=REDACTED. GET http://h/?key=REDACTED: 404`
 	if got := redactText(msg); got != want {
 		t.Errorf("redactText:\ngot  %s\nwant %s", got, want)
 	}
@@ -467,7 +468,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	fs.VisitAll(func(f *flag.Flag) {
-		if !listed[f.Name] || strings.Count(stdout, "  -"+f.Name+" ") != 1 {
+		if !listed[f.Name] || len(regexp.MustCompile(`(?m)^  -`+f.Name+`( |$)`).FindAllString(stdout, -1)) != 1 {
 			t.Errorf("-h does not list -%s once", f.Name)
 		}
 	})

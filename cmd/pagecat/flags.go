@@ -75,9 +75,10 @@ resume command pagecat prints keeps these forms and leaves out headers whose
 values were given literally, naming them.
 
 Examples:
-  pagecat -demo -take 5
-  pagecat -H 'Authorization: Bearer $GITHUB_TOKEN' -style link https://api.github.com/repos/golang/go/issues > issues.ndjson
-  pagecat -H @headers.txt -items data -page-size 500 https://api.example.com/v1/objects | jq -c 'select(.status == "failed")'
+  pagecat -demo -style token -take 5
+  pagecat -H 'Authorization: Bearer $GITHUB_TOKEN' -style link 'https://api.github.com/repos/golang/go/issues?state=open' > issues.ndjson
+  pagecat -H @gcs-headers.txt -style token -items items -limit-param maxResults -next-field nextPageToken \
+      https://storage.googleapis.com/storage/v1/b/BUCKET/o | jq -r .name
 `
 
 func newFlagSet(o *options) *flag.FlagSet {
@@ -86,7 +87,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Usage = func() {}     // and prints the usage for -h only
 	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty")
 	fs.StringVar(&o.items, "items", "", "the JSON field that holds the items (data, result.items); detected if empty; . (or none) for a bare array")
-	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page (1 to %d)", maxPageSize))
+	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page, 1 to %d", maxPageSize))
 	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
 	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
 	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
@@ -97,13 +98,13 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken)")
 	fs.Var(&o.headers, "H", "request header, 'Name: value' with $NAME expanded, or @FILE (repeatable)")
 	fs.IntVar(&o.take, "take", 0, "stop after this many items (0: all)")
-	fs.IntVar(&o.retry, "retry", 5, fmt.Sprintf("tries per page, the first included (at most %d)", maxRetry))
+	fs.IntVar(&o.retry, "retry", 5, fmt.Sprintf("tries per page, the first included; at most %d", maxRetry))
 	fs.IntVar(&o.prefetch, "prefetch", 0, fmt.Sprintf("fetch up to N pages ahead of the output (offset style: N at once; at most %d); 0: none", maxPrefetch))
 	fs.IntVar(&o.startOffset, "start-offset", 0, "resume at this offset")
 	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
 	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (when stderr is a terminal), always or never")
-	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time limit per request (more than 0)")
+	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time limit per request; more than 0")
 	fs.BoolVar(&o.demo, "demo", false, "export from a simulated API started on 127.0.0.1")
 	return fs
 }
@@ -116,7 +117,10 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 		for _, name := range g.names {
 			f := fs.Lookup(name)
 			kind, help := flag.UnquoteUsage(f)
-			fmt.Fprintf(w, "  -%s %s\n    \t%s", f.Name, kind, help)
+			if kind != "" {
+				kind = " " + kind
+			}
+			fmt.Fprintf(w, "  -%s%s\n    \t%s", f.Name, kind, help)
 			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
 				fmt.Fprintf(w, " (default %s)", f.DefValue)
 			}

@@ -95,9 +95,13 @@ func redactPassword(u string) string {
 // urlPattern finds URLs in text.
 var urlPattern = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
 
-// redactText redacts the secrets of every URL in s.
+// redactText redacts the secrets of every URL in s. Punctuation that ends
+// a URL (a colon, a full stop) is taken as the text's, not the URL's.
 func redactText(s string) string {
-	return urlPattern.ReplaceAllStringFunc(s, redactURL)
+	return urlPattern.ReplaceAllStringFunc(s, func(u string) string {
+		end := len(strings.TrimRight(u, ".,:;!?)]}"))
+		return redactURL(u[:end]) + u[end:]
+	})
 }
 
 // escape returns s with its control characters (ESC, CR, line breaks…),
