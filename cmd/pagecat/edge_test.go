@@ -236,6 +236,8 @@ func TestHeaderErrors(t *testing.T) {
 		{[]string{"-H", "@" + filepath.Join(dir, "missing"), "http://x/"}, "no such file"},
 		{[]string{"-H", "@" + bad, "http://x/"}, "line 2: want 'Name: value'"},
 		{[]string{"-H", "X: a\nY: b", "http://x/"}, "control character"},
+		{[]string{"-H", "Bearer s3cret", "http://x/"}, "-H: want 'Name: value' or @FILE"},
+		{[]string{"-H", "@", "http://x/"}, "-H @: open"},
 	} {
 		code, _, stderr := pagecat(t, tt.args...)
 		if code != 2 || !strings.Contains(stderr, tt.wantErr) || strings.Contains(stderr, "s3cret") {

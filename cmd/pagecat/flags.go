@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,7 +39,7 @@ var styles = []string{"offset", "token", "page", "link", "ndjson"}
 const (
 	maxPrefetch = 64
 	maxPageSize = 1_000_000
-	maxCount    = 1 << 50 // items: -start-offset, -take
+	maxCount    = math.MaxInt / 2 // items and pages: -start-offset, -take, -start-page
 	maxRetry    = 100
 )
 

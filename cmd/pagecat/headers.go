@@ -14,14 +14,9 @@ type headers []string
 
 func (h *headers) String() string { return strings.Join(*h, "; ") }
 
+// Set adds a -H flag. It is checked by resolve, whose errors, unlike the
+// flag package's, do not quote the value: it may hold a secret.
 func (h *headers) Set(v string) error {
-	if strings.HasPrefix(v, "@") {
-		if len(v) == 1 {
-			return fmt.Errorf("-H @: want @FILE")
-		}
-	} else if name, _, ok := strings.Cut(v, ":"); !ok || strings.TrimSpace(name) == "" {
-		return fmt.Errorf("want 'Name: value' or @FILE") // the flag package names the value
-	}
 	*h = append(*h, v)
 	return nil
 }
@@ -37,8 +32,11 @@ func (h headers) resolve(getenv func(string) (string, bool)) (http.Header, error
 			}
 			continue
 		}
-		name, value, _ := strings.Cut(v, ":")
+		name, value, ok := strings.Cut(v, ":")
 		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("-H: want 'Name: value' or @FILE (the value given is not shown: it may be a secret)")
+		}
 		value, err := expand(strings.TrimSpace(value), getenv)
 		if err != nil {
 			return nil, fmt.Errorf("-H %s: %w", name, err)
