@@ -354,6 +354,20 @@ func TestRepeatedPage(t *testing.T) {
 	}
 }
 
+// TestRepeatedToken exports from a server that ignores the token
+// parameter: the same next token comes back, and pagecat names the flag.
+func TestRepeatedToken(t *testing.T) {
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data": [{"id": 1}, {"id": 2}], "next_cursor": "c2"}`)
+	})
+	code, stdout, stderr := pagecat(t, s.URL)
+	// The walk yields the second page before it sees its token repeat: its
+	// items, the first page's again, are written.
+	if code != 1 || stdout != lines(2)+lines(2) || !strings.Contains(stderr, `ignores the token parameter "pageToken": set -token-param`) || strings.Contains(stderr, "to resume") {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+}
+
 // seqSource is a Source that yields its pages and then err.
 type seqSource struct {
 	pages []pager.Page[json.RawMessage]

@@ -174,7 +174,8 @@ func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], 
 // fail reports err, and how to resume after the written items.
 func (o *options) fail(stderr io.Writer, err error, written int) int {
 	say(stderr, "%s", o.words(err.Error()))
-	if errors.Is(err, pager.ErrRepeatedPage) {
+	if errors.Is(err, pager.ErrRepeatedPage) || errors.Is(err, pager.ErrRepeatedToken) {
+		// Resuming would meet the same repeat: say what to change instead.
 		say(stderr, "%d items written; %s", written, o.repeatedAdvice())
 		return 1
 	}
@@ -237,7 +238,12 @@ func (o *options) startsAt(resume map[string]string) bool {
 // with the same page: it ignored the parameter that moves through the
 // listing.
 func (o *options) repeatedAdvice() string {
-	if o.style == "page" {
+	switch o.style {
+	case "token":
+		return fmt.Sprintf("the server ignores the token parameter %q: set -token-param to the one it reads (cursor? next?)", or(o.tokenParam, "pageToken"))
+	case "link":
+		return "the server's next links go round in a loop; no flag can mend that"
+	case "page":
 		return fmt.Sprintf("the server ignores the page parameter %q: set -page-param to the one it reads, or -style to how it pages (%s)",
 			or(o.pageParam, "page"), strings.Join(styles, ", "))
 	}
