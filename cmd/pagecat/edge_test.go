@@ -190,7 +190,7 @@ func TestSecretsStayOff(t *testing.T) {
 		}
 		if broken.Load() && r.URL.Query().Get("offset") == "40" {
 			w.WriteHeader(http.StatusNotFound)
-			fmt.Fprint(w, "\x1b]0;pwned\x07\r\npagecat: export complete\u202e")
+			fmt.Fprintf(w, "\x1b]0;pwned\x07\r\npagecat: export complete\u202e (you sent %s, %s)", r.Header.Get("Authorization"), r.Header.Get("X-Literal"))
 			return
 		}
 		s.ServeHTTP(w, r)
@@ -206,7 +206,7 @@ func TestSecretsStayOff(t *testing.T) {
 			t.Errorf("stderr holds %q:\n%s", secret, stderr)
 		}
 	}
-	for _, want := range []string{`: \x1b]0;pwned\x07 pagecat: export complete\u202e`, "(X-Literal)", "put back the value of api_key"} {
+	for _, want := range []string{`: \x1b]0;pwned\x07 pagecat: export complete\u202e (you sent REDACTED, REDACTED)`, "(X-Literal)", "put back the value of api_key"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

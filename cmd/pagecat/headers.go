@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -173,4 +174,30 @@ func hasVar(value string) bool {
 	named := false
 	_, _ = expand(value, func(string) (string, bool) { named = true; return "", true })
 	return named
+}
+
+// hide replaces the values of o's headers in msg with REDACTED, but those
+// of headers that are never secret: a server may echo a request's headers
+// in its error message. Short values are left, lest "1" vanish from every
+// message; a value's words are hidden too, such as the token of
+// "Bearer <token>".
+func (o *options) hide(msg string) string {
+	var secrets []string
+	for name, values := range o.header {
+		if publicHeaders[name] {
+			continue
+		}
+		for _, v := range values {
+			secrets = append(secrets, v)
+			secrets = append(secrets, strings.Fields(v)...)
+		}
+	}
+	// Longest first, so that a value goes before the words in it.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range secrets {
+		if len(s) >= 8 {
+			msg = strings.ReplaceAll(msg, s, redacted)
+		}
+	}
+	return msg
 }

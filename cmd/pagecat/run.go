@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	prog := newProgress(stderr, o.progress)
 	if o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
 		if err := detect(ctx, client, o); err != nil {
-			say(stderr, "%v", err)
+			say(stderr, "%s", o.hide(err.Error()))
 			return 1
 		}
 		prog.note("style %s, items in %s", o.style, itemsName(o.items))
@@ -173,7 +173,7 @@ func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], 
 
 // fail reports err, and how to resume after the written items.
 func (o *options) fail(stderr io.Writer, err error, written int) int {
-	say(stderr, "%s", o.words(err.Error()))
+	say(stderr, "%s", o.hide(o.words(err.Error())))
 	if errors.Is(err, pager.ErrRepeatedPage) || errors.Is(err, pager.ErrRepeatedToken) {
 		// Resuming would meet the same repeat: say what to change instead.
 		say(stderr, "%d items written; %s", written, o.repeatedAdvice())
