@@ -368,6 +368,26 @@ func TestRepeatedToken(t *testing.T) {
 	}
 }
 
+// TestStaticFile exports a JSON array served as a file: the server
+// ignores the offset, and pagecat stops at the first repeat and names the
+// flag, instead of writing the same items forever.
+func TestStaticFile(t *testing.T) {
+	for _, args := range [][]string{{}, {"-style=offset", "-items=."}, {"-prefetch=3", "-page-size=2"}} {
+		var requests atomic.Int32
+		s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			fmt.Fprint(w, `[{"id": 1}, {"id": 2}, {"id": 3}]`)
+		})
+		code, stdout, stderr := pagecat(t, append(args, "-take=50", s.URL+"/arr.json")...)
+		if code != 1 || stdout != lines(3) || !strings.Contains(stderr, "set -offset-param") || strings.Contains(stderr, "to resume") {
+			t.Errorf("pagecat %q: got exit %d and %q; stderr:\n%s", args, code, stdout, stderr)
+		}
+		if n := requests.Load(); n > 6 {
+			t.Errorf("pagecat %q: got %d requests, want at most 6", args, n)
+		}
+	}
+}
+
 // seqSource is a Source that yields its pages and then err.
 type seqSource struct {
 	pages []pager.Page[json.RawMessage]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -140,7 +141,12 @@ func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], 
 	out := &lineWriter{w: stdout}
 	written := 0
 	done := func() bool { return o.take > 0 && written >= o.take }
+	var prev pager.Page[json.RawMessage]
 	for p, err := range src.Pages(ctx) {
+		if err == nil && o.style == "offset" {
+			err = repeated(prev, p)
+			prev = p
+		}
 		if err != nil {
 			prog.done()
 			return o.fail(stderr, err, written)
@@ -169,6 +175,19 @@ func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], 
 	}
 	prog.done()
 	return 0
+}
+
+// repeated returns an error wrapping [pager.ErrRepeatedPage] if p, a page
+// of an offset walk, holds the items of prev, the page before, byte for
+// byte: the server ignores the offset parameter (or the URL is a file), and
+// the walk would write the same items forever.
+func repeated(prev, p pager.Page[json.RawMessage]) error {
+	same := func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }
+	if len(p.Items) == 0 || p.Offset == prev.Offset || !slices.EqualFunc(prev.Items, p.Items, same) {
+		return nil
+	}
+	return &pager.PageError{Offset: p.Offset, Err: fmt.Errorf("%w: the page at offset %d holds the items of the page at offset %d",
+		pager.ErrRepeatedPage, p.Offset, prev.Offset)}
 }
 
 // fail reports err, and how to resume after the written items.
@@ -247,7 +266,7 @@ func (o *options) repeatedAdvice() string {
 		return fmt.Sprintf("the server ignores the page parameter %q: set -page-param to the one it reads, or -style to how it pages (%s)",
 			or(o.pageParam, "page"), strings.Join(styles, ", "))
 	}
-	return fmt.Sprintf("the server ignores the offset parameter %q: set -offset-param to the one it reads (skip? start?), or -style to how it pages (%s)",
+	return fmt.Sprintf("the server ignores the offset parameter %q: set -offset-param to the one it reads (skip? start?), or -style to how it pages (%s); if the URL is a plain file, the items written are all of it",
 		or(o.offsetParam, "offset"), strings.Join(styles, ", "))
 }
 
