@@ -15,6 +15,10 @@ var ErrRepeatedToken = errors.New("pager: repeated page token")
 // answers past its end with its last page again. See [PageNumber].
 var ErrRepeatedPage = errors.New("pager: page repeats the page before it")
 
+// ErrNoProgress reports that a Token walk was handed more empty pages in
+// a row than [MaxEmptyPages] allows.
+var ErrNoProgress = errors.New("pager: no progress: too many empty pages in a row")
+
 // ErrTotalChanged reports that the Total of an Offset listing changed
 // during a walk under [StrictTotal].
 var ErrTotalChanged = errors.New("pager: listing total changed during the walk")
