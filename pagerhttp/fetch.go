@@ -2,6 +2,8 @@ package pagerhttp
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,7 +16,7 @@ import (
 // and reads its items, Total and HasMore. It panics if e.URL is not a valid
 // URL.
 func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
-	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset"})
+	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset", byOffset: true})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
 		q := c.query(req.Limit)
 		c.set(q, c.e.OffsetParam, strconv.Itoa(req.Offset))
@@ -55,20 +57,34 @@ func PageNumberFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	}
 }
 
-// getPage fetches the page at u and decodes it.
+// getPage fetches the page at u and decodes it. Every error it returns but
+// a failed request or read is not retried.
 func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Request) (pager.Page[T], error) {
 	var p pager.Page[T]
-	resp, err := c.do(ctx, u, "application/json")
+	resp, err := c.do(ctx, u, "application/json", c.e.MaxBodySize)
 	if err != nil {
 		return p, err
 	}
 	defer drainClose(resp.Body)
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return p, fmt.Errorf("pagerhttp: %s %s: reading the body: %w", c.method, u, err)
+		var re *responseError
+		if errors.As(err, &re) {
+			return p, err
+		}
+		return p, &responseError{method: c.method, url: Redact(u), err: fmt.Errorf("reading the body: %w", err), retryable: true}
 	}
-	if err := decodePage(c, body, &p, req); err != nil {
-		return pager.Page[T]{}, fmt.Errorf("pagerhttp: %s %s: %w", c.method, u, err)
+	items, err := decodePage(c, body, &p, req)
+	if err == nil && c.style.byOffset {
+		err = c.pages.see(req.Offset, len(p.Items), items, c.e.OffsetParam)
+	}
+	if err != nil {
+		// A body cut short, whole as far as HTTP can tell (a proxy or a
+		// server that gave up), may come whole when asked again; any
+		// other body that does not decode will not.
+		var se *json.SyntaxError
+		cut := errors.As(err, &se) && se.Error() == "unexpected end of JSON input"
+		return pager.Page[T]{}, &responseError{method: c.method, url: Redact(u), err: err, retryable: cut}
 	}
 	if c.style.link {
 		p.Next, _ = nextLink(resp)
