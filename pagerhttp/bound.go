@@ -137,9 +137,14 @@ func (c *httpClient) send(ctx context.Context, cancel context.CancelCauseFunc, r
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
-			ue.URL = Redact(ue.URL)
+			err = ue.Err // its message repeats the URL, with the query
 		}
-		return nil, err
+		retry := true // a refused connection, a reset: worth another try
+		var r interface{ Retryable() bool }
+		if errors.As(err, &r) {
+			retry = r.Retryable()
+		}
+		return nil, &responseError{method: c.method, url: Redact(u), err: err, retryable: retry}
 	}
 	b := &body{rc: resp.Body, ctx: ctx, cancel: cancel, limit: limit, idle: c.e.IdleTimeout,
 		where: func(err error) error {
