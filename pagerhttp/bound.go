@@ -155,7 +155,7 @@ func (c *httpClient) send(ctx context.Context, cancel context.CancelCauseFunc, r
 		b.t.Stop() // runs only within a Read
 	}
 	resp.Body = b
-	if limit >= 0 && resp.ContentLength > limit {
+	if limit >= 0 && resp.ContentLength > limit && resp.StatusCode/100 == 2 { // an error's body is cut to its excerpt
 		resp.Body.Close()
 		return nil, b.where(fmt.Errorf("%w: Content-Length %d, more than %d bytes (Endpoint.MaxBodySize)", ErrBodyTooLarge, resp.ContentLength, limit))
 	}

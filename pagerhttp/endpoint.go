@@ -210,7 +210,7 @@ func (c *httpClient) url(q url.Values) string {
 func (c *httpClient) do(ctx context.Context, u, accept string, limit int64) (*http.Response, error) {
 	target, err := url.Parse(u)
 	if err != nil {
-		return nil, c.fail(u, err)
+		return nil, c.fail(u, errors.New("not a valid URL")) // err quotes it whole
 	}
 	if err := c.origin.check(target); err != nil {
 		return nil, err
