@@ -52,7 +52,8 @@ type Endpoint struct {
 	// that Header is sent to: "api2.example.com" on the default port of
 	// the URL's scheme, "api2.example.com:8443" on that port. A step down
 	// from https to http is refused even to them. An upgrade from http to
-	// https on URL's host and port needs no entry.
+	// https on URL's host and port needs no entry. The constructors panic
+	// on an entry that is not a host (a URL, say).
 	AllowHosts []string
 
 	// Client sends the requests. If nil, a client of this package's with

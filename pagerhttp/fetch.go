@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 
 	"github.com/pagerseq/pager"
@@ -66,7 +67,7 @@ func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Requ
 		return p, err
 	}
 	defer drainClose(resp.Body)
-	body, err := io.ReadAll(resp.Body)
+	body, err := readBody(resp)
 	if err != nil {
 		var re *responseError
 		if errors.As(err, &re) {
@@ -90,4 +91,16 @@ func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Requ
 		p.Next, _ = nextLink(resp)
 	}
 	return p, nil
+}
+
+// readBody reads resp's body: into a buffer of its Content-Length if it
+// has one (within MaxBodySize: send checked it), without the copies of a
+// growing buffer.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 {
+		buf := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, buf)
+		return buf, err
+	}
+	return io.ReadAll(resp.Body)
 }

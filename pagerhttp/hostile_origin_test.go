@@ -229,3 +229,22 @@ func TestRedirectSameOrigin(t *testing.T) {
 		t.Errorf("got %d requests, the last with X-Api-Key %q; want 2, with it", len(reqs), reqs[len(reqs)-1].Header.Get("X-Api-Key"))
 	}
 }
+
+// TestOriginPanics: an Endpoint whose origin rule cannot be kept is a
+// programmer's mistake.
+func TestOriginPanics(t *testing.T) {
+	for _, ep := range []pagerhttp.Endpoint{
+		{URL: "ftp://example.com/x"},
+		{URL: "https://api.example.com", AllowHosts: []string{"https://api2.example.com"}},
+		{URL: "https://api.example.com", AllowHosts: []string{""}},
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "pagerhttp: ") {
+					t.Errorf("%+v: got panic %v, want a pagerhttp: panic", ep, r)
+				}
+			}()
+			pagerhttp.OffsetFetch[Rec](ep)
+		}()
+	}
+}

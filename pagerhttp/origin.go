@@ -32,6 +32,11 @@ type origin struct {
 }
 
 func newOrigin(base *url.URL, allowHosts []string) origin {
+	for _, h := range allowHosts {
+		if h == "" || strings.ContainsAny(h, "/?#@") {
+			panic(fmt.Sprintf("pagerhttp: Endpoint.AllowHosts entry %q: want a host, or host:port", h))
+		}
+	}
 	o := origin{scheme: strings.ToLower(base.Scheme), host: strings.ToLower(base.Hostname()), port: portOf(base)}
 	for _, h := range allowHosts {
 		o.allowHost(h)
