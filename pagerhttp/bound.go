@@ -11,7 +11,9 @@ import (
 	"time"
 )
 
-// The defaults of the bounds on what a server controls; see [Endpoint].
+// The defaults of the bounds on what a server controls, used when the
+// Endpoint field is 0: see [Endpoint.MaxBodySize], [Endpoint.HeaderTimeout]
+// and [Endpoint.IdleTimeout].
 const (
 	DefaultMaxBodySize   = 64 << 20
 	DefaultHeaderTimeout = time.Minute

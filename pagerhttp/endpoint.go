@@ -15,12 +15,12 @@ import (
 // read the JSON it answers. [OffsetFetch], [TokenFetch] and [PageNumberFetch] turn
 // it into a [pager.FetchFunc]; [Link] and [NDJSONStream] into a [pager.Source]:
 //
-//	ep := pager.Endpoint{
+//	ep := pagerhttp.Endpoint{
 //		URL:    "https://api.example.com/v1/runs?status=failed",
 //		Header: http.Header{"Authorization": {"Bearer " + token}},
 //		Items:  "runs", // {"runs": [...], "total": 1500}
 //	}
-//	src := pager.Offset(pager.OffsetFetch[Run](ep), pager.MaxPageSize(1000))
+//	src := pager.Offset(pagerhttp.OffsetFetch[Run](ep), pager.MaxPageSize(1000))
 //
 // Every field but URL is optional. A response with a status other than 2xx
 // is an [*HTTPError]. Response bodies are always read to their end (up to a
