@@ -16,6 +16,14 @@ import (
 // the query parameters limit and offset (or e's LimitParam and OffsetParam)
 // and reads its items, Total and HasMore. It panics if e.URL is not a valid
 // URL.
+//
+// A server that ignores the offset parameter (a static file, a parameter
+// of another name) answers the page after n items with the same n items:
+// a page whose items are byte for byte those of the page just before it
+// fails with an error wrapping [pager.ErrRepeatedPage], under [pager.Prefetch]
+// too. (A listing whose consecutive pages hold the very same bytes cannot
+// be told from that server.) An empty page while Total or HasMore says more
+// follow fails with [ErrItemsMissing]. Neither is retried.
 func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset", byOffset: true})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
@@ -30,6 +38,13 @@ func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 // TokenParam; no token on the first request) and reads its items and
 // NextToken, which may be a JSON string or number. It panics if e.URL is
 // not a valid URL.
+//
+// A page without the NextToken field but with one that looks like a next
+// page's token (next_cursor, cursor, next, continuation, nextToken,
+// next_page_token, …, or one of those in an object of the body:
+// meta.next_cursor) fails, naming that field, rather than end the walk
+// after its first page. HasMore true on an empty page without a token
+// fails with [ErrItemsMissing].
 func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "TokenFetch", params{limit: "pageSize", token: "pageToken"})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
@@ -43,8 +58,9 @@ func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
 
 // PageNumberFetch returns a FetchFunc for [pager.PageNumber] that asks e for a page with
 // the query parameters page and per_page (or e's PageParam and LimitParam)
-// and reads its items, Total, HasMore and TotalPages. It panics if e.URL is
-// not a valid URL.
+// and reads its items, Total, HasMore and TotalPages (0 or less: unknown).
+// An empty page while HasMore or TotalPages says more follow fails with
+// [ErrItemsMissing]. It panics if e.URL is not a valid URL.
 func PageNumberFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "PageNumberFetch", params{limit: "per_page", page: "page"})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
