@@ -248,3 +248,23 @@ func TestOriginPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestOriginErrorMessage: the message names where, never the query.
+func TestOriginErrorMessage(t *testing.T) {
+	origin := newRecorder(t, false, linkPage(""))
+	for _, tt := range []struct{ start, want string }{
+		{"javascript:alert(1)", "pagerhttp: refused to request javascript:: only http and https are followed"},
+		{"/items?page=2&token=s3cret", "pagerhttp: refused to request a relative URL: a next URL must be absolute"},
+		{"https://evil.example:8443/x?token=s3cret", "pagerhttp: refused to request https://evil.example:8443: another origin than http://127.0.0.1:"},
+	} {
+		src := pagerhttp.Link[Rec](pagerhttp.Endpoint{URL: origin.URL, Client: client(t)}, pager.StartToken(tt.start))
+		_, err := pager.Collect(pager.All(context.Background(), src))
+		var oe *pagerhttp.OriginError
+		if !errors.As(err, &oe) || !strings.HasPrefix(oe.Error(), tt.want) {
+			t.Errorf("StartToken(%q): got %v, want %q…", tt.start, err, tt.want)
+		}
+	}
+	if n := len(origin.requests()); n != 0 {
+		t.Errorf("got %d requests, want none", n)
+	}
+}

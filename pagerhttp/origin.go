@@ -19,7 +19,14 @@ type OriginError struct {
 }
 
 func (e *OriginError) Error() string {
-	return fmt.Sprintf("pagerhttp: refused to request %s://%s: %s", sanitize(e.Scheme), sanitize(e.Host), e.Reason)
+	where := e.Scheme + ":" // javascript:, mailto:
+	switch {
+	case e.Host != "":
+		where = e.Scheme + "://" + e.Host
+	case e.Scheme == "":
+		where = "a relative URL"
+	}
+	return fmt.Sprintf("pagerhttp: refused to request %s: %s", sanitize(where), e.Reason)
 }
 
 // Retryable returns false: the same URL will be refused again.
@@ -65,6 +72,8 @@ func (o *origin) check(u *url.URL) error {
 		return &OriginError{Scheme: scheme, Host: u.Host, Reason: reason}
 	}
 	switch {
+	case scheme == "":
+		return refuse("a next URL must be absolute")
 	case scheme != "http" && scheme != "https":
 		return refuse("only http and https are followed")
 	case o.scheme == "https" && scheme == "http":
