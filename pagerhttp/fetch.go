@@ -83,7 +83,7 @@ func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Requ
 		return p, err
 	}
 	defer drainClose(resp.Body)
-	body, err := readBody(resp)
+	body, err := readBody(resp, c.e.MaxBodySize)
 	if err != nil {
 		var re *responseError
 		if errors.As(err, &re) {
@@ -109,14 +109,15 @@ func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Requ
 	return p, nil
 }
 
-// readBody reads resp's body: into a buffer of its Content-Length if it
-// has one (within MaxBodySize: send checked it), without the copies of a
+// readBody reads resp's body into a buffer of its Content-Length, if it
+// has one and send checked it against limit, without the copies of a
 // growing buffer.
-func readBody(resp *http.Response) ([]byte, error) {
-	if n := resp.ContentLength; n > 0 {
-		buf := make([]byte, n)
-		_, err := io.ReadFull(resp.Body, buf)
-		return buf, err
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n <= 0 || limit < 0 && n > DefaultMaxBodySize { // unknown, or too large to trust
+		return io.ReadAll(resp.Body)
 	}
-	return io.ReadAll(resp.Body)
+	buf := make([]byte, n)
+	_, err := io.ReadFull(resp.Body, buf)
+	return buf, err
 }
