@@ -89,7 +89,7 @@ func readFields[T any](c *httpClient, obj map[string]json.RawMessage, p *pager.P
 	if c.style.token != "" {
 		raw, ok := field(obj, c.e.NextToken)
 		if !ok && c.e.NextToken != "-" {
-			if name, found := tokenLookalike(obj); found {
+			if name, found := tokenLookalike(obj, req.Token); found {
 				return "", fmt.Errorf("the body has no field %q, but has %q: set Endpoint.NextToken to %q if it holds the next page's token", c.e.NextToken, name, name)
 			}
 		}
@@ -121,7 +121,7 @@ func readFields[T any](c *httpClient, obj map[string]json.RawMessage, p *pager.P
 // tokenNames are the names, lower case and without '_' or '-', that APIs
 // give the next page's token or cursor.
 var tokenNames = map[string]bool{
-	"nextpagetoken": true, "nexttoken": true, "pagetoken": true, "nextcursor": true,
+	"nextpagetoken": true, "nexttoken": true, "nextcursor": true,
 	"cursor": true, "next": true, "continuation": true, "continuationtoken": true,
 	"nextpage": true, "scrollid": true, "nextkey": true, "lastevaluatedkey": true,
 	"nextmarker": true, "endcursor": true,
@@ -129,11 +129,11 @@ var tokenNames = map[string]bool{
 
 // tokenLookalike returns the dotted path of a field of obj, or of an object
 // in it, that looks like a next page's token and holds one: a string or a
-// number, not null, "" or false.
-func tokenLookalike(obj map[string]json.RawMessage) (string, bool) {
+// number, not null, "" or false, and not the page's own token echoed.
+func tokenLookalike(obj map[string]json.RawMessage, own string) (string, bool) {
 	names := slices.Sorted(maps.Keys(obj))
 	for _, name := range names {
-		if looksLikeToken(name, obj[name]) {
+		if looksLikeToken(name, obj[name], own) {
 			return name, true
 		}
 	}
@@ -143,7 +143,7 @@ func tokenLookalike(obj map[string]json.RawMessage) (string, bool) {
 			continue
 		}
 		for _, in := range slices.Sorted(maps.Keys(inner)) {
-			if looksLikeToken(in, inner[in]) {
+			if looksLikeToken(in, inner[in], own) {
 				return name + "." + in, true
 			}
 		}
@@ -151,13 +151,13 @@ func tokenLookalike(obj map[string]json.RawMessage) (string, bool) {
 	return "", false
 }
 
-func looksLikeToken(name string, raw json.RawMessage) bool {
+func looksLikeToken(name string, raw json.RawMessage, own string) bool {
 	n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
 	if !tokenNames[n] {
 		return false
 	}
 	var tok string
-	return decodeToken(raw, &tok) == nil && tok != ""
+	return decodeToken(raw, &tok) == nil && tok != "" && tok != own
 }
 
 // field returns the value at path, a dotted path of field names, in obj.

@@ -154,6 +154,7 @@ func TestTokenLookalike(t *testing.T) {
 		label     string
 		body      string
 		nextToken string // Endpoint.NextToken
+		start     string // StartToken
 		wantField string // "": no error
 	}{
 		{label: "next_cursor", body: `{"data": [{"id": 1}], "next_cursor": "abc"}`, wantField: "next_cursor"},
@@ -167,19 +168,20 @@ func TestTokenLookalike(t *testing.T) {
 		{label: "look-alike empty", body: `{"data": [{"id": 1}], "next_cursor": ""}`},
 		{label: "look-alike null", body: `{"data": [{"id": 1}], "meta": {"next": null}}`},
 		{label: "configured elsewhere", body: `{"data": [{"id": 1}], "meta": {"next_cursor": null}, "cursor": "abc"}`, nextToken: "meta.next_cursor"},
+		{label: "the page's own cursor echoed", body: `{"data": [{"id": 1}], "cursor": "p2"}`, start: "p2"},
 		{label: "configured, a look-alike", body: `{"data": [{"id": 1}], "next_cursor": "abc"}`, nextToken: "nextPageToken", wantField: "next_cursor"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
 			srv := newRecorder(t, false, func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Query().Get("pageToken") != "" {
+				if tok := r.URL.Query().Get("pageToken"); tok != "" && tok != tt.start {
 					fmt.Fprint(w, `{"data": [], "nextPageToken": null}`)
 					return
 				}
 				fmt.Fprint(w, tt.body)
 			})
 			ep := pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Items: "data", NextToken: tt.nextToken}
-			got, err := pager.Collect(pager.All(context.Background(), pager.Token(pagerhttp.TokenFetch[Rec](ep), retry5)))
+			got, err := pager.Collect(pager.All(context.Background(), pager.Token(pagerhttp.TokenFetch[Rec](ep), retry5, pager.StartToken(tt.start))))
 			if tt.wantField == "" {
 				if err != nil || len(got) != 1 {
 					t.Errorf("got %d items and %v, want 1 and no error", len(got), err)
