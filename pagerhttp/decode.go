@@ -27,7 +27,7 @@ func decodePage[T any](c *httpClient, body []byte, p *pager.Page[T], req pager.R
 	case body[0] == '<':
 		return nil, fmt.Errorf("the body is HTML or XML, not JSON: it starts %q", excerpt(string(body[:min(len(body), 40)])))
 	}
-	if c.e.Items == "" {
+	if c.e.Items == "" || c.e.Items == "-" {
 		if body[0] == '{' {
 			return nil, fmt.Errorf("the body is a JSON object, not an array: set Endpoint.Items to the field that holds the items (%s)", fieldList(body))
 		}

@@ -72,7 +72,8 @@ type Endpoint struct {
 
 	// Items names the field of the JSON body that holds the items ("data");
 	// a dotted path ("result.items") reaches into nested objects. If Items
-	// is "", the body must be a bare JSON array of items.
+	// is "" (or "-", as for the fields below), the body must be a bare JSON
+	// array of items.
 	Items string
 
 	// The fields of the body read when present, "-" to ignore one; dotted

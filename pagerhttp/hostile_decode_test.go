@@ -195,3 +195,14 @@ func TestTokenLookalike(t *testing.T) {
 		})
 	}
 }
+
+// TestItemsDash: "-" says "no items field" as it does for the other
+// fields: a bare array (it failed after every retry, naming a field "-").
+func TestItemsDash(t *testing.T) {
+	srv := newRecorder(t, false, pagesOf(`[{"id": 1}, {"id": 2}]`, `[]`))
+	ep := pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Items: "-"}
+	got, err := pager.Collect(pager.All(context.Background(), pager.Offset(pagerhttp.OffsetFetch[Rec](ep), pager.PageSize(2))))
+	if err != nil || len(got) != 2 {
+		t.Errorf("got %d items and %v, want 2 and no error", len(got), err)
+	}
+}
