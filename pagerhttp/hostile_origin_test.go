@@ -268,3 +268,23 @@ func TestOriginErrorMessage(t *testing.T) {
 		t.Errorf("got %d requests, want none", n)
 	}
 }
+
+// TestRedirectDowngrade: an https origin redirects to http; the request
+// in clear carries none of the caller's headers.
+func TestRedirectDowngrade(t *testing.T) {
+	plain := newRecorder(t, false, linkPage(""))
+	origin := newRecorder(t, true, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, plain.URL+"/page1", http.StatusFound)
+	})
+	ep := pagerhttp.Endpoint{URL: origin.URL + "/items", Header: secretHeader(), Client: origin.Client()}
+	if _, err := pager.Collect(pager.All(context.Background(), pagerhttp.Link[Rec](ep))); err != nil {
+		t.Fatal(err)
+	}
+	reqs := plain.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("got %d requests in clear, want 1", len(reqs))
+	}
+	if l := leaks(reqs[0].Header); len(l) > 0 {
+		t.Errorf("the request in clear carried %v", l)
+	}
+}
