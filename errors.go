@@ -15,6 +15,10 @@ var ErrRepeatedToken = errors.New("pager: repeated page token")
 // answers past its end with its last page again. See [PageNumber].
 var ErrRepeatedPage = errors.New("pager: page repeats the page before it")
 
+// ErrNoProgress reports that a Token walk was handed more empty pages in
+// a row than [MaxEmptyPages] allows.
+var ErrNoProgress = errors.New("pager: no progress: too many empty pages in a row")
+
 // ErrTotalChanged reports that the Total of an Offset listing changed
 // during a walk under [StrictTotal].
 var ErrTotalChanged = errors.New("pager: listing total changed during the walk")
@@ -49,7 +53,7 @@ func (e *PageError) Error() string {
 	var b strings.Builder
 	switch {
 	case e.Token != "":
-		fmt.Fprintf(&b, "pager: page with token %q (offset %d)", e.Token, e.Offset)
+		fmt.Fprintf(&b, "pager: page with token %q (offset %d)", shownToken(e.Token), e.Offset)
 	case e.Page > 0:
 		fmt.Fprintf(&b, "pager: page %d (offset %d)", e.Page, e.Offset)
 	default:
@@ -90,3 +94,13 @@ func (e *LineError) Error() string {
 
 // Unwrap returns the cause.
 func (e *LineError) Unwrap() error { return e.Err }
+
+// shownToken is a token as an error message shows it. A token that is a URL
+// (a Link walk's) is shown without its query, which may hold a secret
+// (?access_token=…); the PageError's Token and Checkpoint keep it whole.
+func shownToken(tok string) string {
+	if before, _, ok := strings.Cut(tok, "?"); ok && strings.Contains(before, "://") {
+		return before + "?…"
+	}
+	return tok
+}

@@ -61,6 +61,7 @@ type config struct {
 	startPage   int
 	skip        int // items to drop at the start of the walk (Resume)
 	shortEnds   bool
+	maxEmpty    int // Token: consecutive empty pages allowed; 0: no bound
 	strictTotal bool
 	retry       RetryPolicy
 	maxLineSize int
@@ -78,6 +79,7 @@ type config struct {
 const (
 	defaultPageSize    = 100
 	defaultMaxLineSize = 64 << 20
+	defaultMaxEmpty    = 100
 )
 
 // newConfig returns the configuration of a source of the given kind, the
@@ -86,6 +88,7 @@ func newConfig(kind sources, opts []Option) config {
 	c := config{
 		pageSize:    defaultPageSize,
 		maxLineSize: defaultMaxLineSize,
+		maxEmpty:    defaultMaxEmpty,
 		startPage:   1,
 		sleep:       sleep,
 		now:         time.Now,
@@ -166,6 +169,20 @@ func StopOnShortPage() Option {
 // the pages' Total fields.
 func StrictTotal() Option {
 	return option{"StrictTotal", offsetSrc | pageSrc, func(c *config) { c.strictTotal = true }}
+}
+
+// MaxEmptyPages bounds the empty pages in a row that a Token walk follows
+// before it ends with a [*PageError] wrapping [ErrNoProgress]; the default
+// is 100, and 0 lifts the bound. Without one, a server that hands out a
+// fresh token with every empty page keeps a walk busy forever, yielding
+// nothing. Some servers do return long runs of empty pages: Redis SCAN
+// with MATCH on a sparse keyspace, DynamoDB scans with a filter. Lift the
+// bound, or raise it, for them. It panics if n < 0.
+func MaxEmptyPages(n int) Option {
+	if n < 0 {
+		panic(fmt.Sprintf("pager: MaxEmptyPages(%d): negative", n))
+	}
+	return option{"MaxEmptyPages", tokenSrc, func(c *config) { c.maxEmpty = n }}
 }
 
 // MaxLineSize sets the longest NDJSON line accepted, in bytes; the default

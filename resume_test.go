@@ -147,3 +147,12 @@ func TestOptionsApply(t *testing.T) {
 func openNothing(context.Context, int) (io.ReadCloser, error) {
 	return io.NopCloser(strings.NewReader("")), nil
 }
+
+// TestPageErrorHidesURLQuery checks that a Link walk's token, a URL, is
+// shown in the message without its query, which may hold a secret.
+func TestPageErrorHidesURLQuery(t *testing.T) {
+	err := &pager.PageError{Token: "https://api.example.com/items?page=2&access_token=s3cret", Err: errors.New("503")}
+	if got, want := err.Error(), `pager: page with token "https://api.example.com/items?…" (offset 0): 503`; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

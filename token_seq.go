@@ -20,6 +20,10 @@ import (
 // 64-bit hashes under a per-walk random seed: a false alarm takes a
 // collision, about 3 chances in 10^8 on a walk of a million pages.
 //
+// After [MaxEmptyPages] empty pages in a row (100 by default), the walk
+// ends with a [*PageError] wrapping [ErrNoProgress], after yielding the
+// last of them; its Token resumes the walk.
+//
 // Page.Offset counts items from the start of the walk, or from
 // [StartOffset] when given. Every call of Pages starts a new walk.
 //
@@ -61,6 +65,7 @@ type tokenWalker[T any] struct {
 	skip   int    // items of the next page to drop (Resume)
 	seed   maphash.Seed
 	used   hashSet // hashes of the tokens fetched with
+	empty  int     // empty pages in a row
 	err    error   // to return from the next call: the walk has ended
 	done   bool
 }
@@ -96,8 +101,15 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	if p.Next == "" {
 		return p, nil
 	}
-	if !w.use(p.Next) {
+	w.empty++
+	if len(p.Items) > 0 {
+		w.empty = 0
+	}
+	switch {
+	case !w.use(p.Next):
 		w.err = pageError(Checkpoint{Offset: w.offset, Token: p.Next}, 0, fmt.Errorf("%w (from the page at offset %d)", ErrRepeatedToken, p.Offset))
+	case w.src.cfg.maxEmpty > 0 && w.empty >= w.src.cfg.maxEmpty:
+		w.err = pageError(Checkpoint{Offset: w.offset, Token: p.Next}, 0, fmt.Errorf("%w: %d (MaxEmptyPages)", ErrNoProgress, w.empty))
 	}
 	w.token, w.done = p.Next, false
 	return p, nil

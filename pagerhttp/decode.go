@@ -3,40 +3,66 @@ package pagerhttp
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/pagerseq/pager"
 )
 
-// decodePage fills p from body, c's JSON answer to req.
-func decodePage[T any](c *httpClient, body []byte, p *pager.Page[T], req pager.Request) error {
+// ErrItemsMissing reports a page without items while its body says that
+// more follow (Total beyond it, has_more true, or more total_pages). It is
+// not retried.
+var ErrItemsMissing = errors.New("pagerhttp: no items, but the page says more follow")
+
+// decodePage fills p from body, c's JSON answer to req, and returns the
+// JSON of its items.
+func decodePage[T any](c *httpClient, body []byte, p *pager.Page[T], req pager.Request) ([]byte, error) {
 	body = bytes.TrimSpace(body)
-	if c.e.Items == "" {
-		if len(body) > 0 && body[0] == '{' {
-			return fmt.Errorf("the body is a JSON object, not an array: set Endpoint.Items to the field that holds the items (%s)", fieldList(body))
+	switch {
+	case len(body) == 0:
+		return nil, errors.New("the body is empty, not JSON")
+	case body[0] == '<':
+		return nil, fmt.Errorf("the body is HTML or XML, not JSON: it starts %q", excerpt(string(body[:min(len(body), 40)])))
+	}
+	if c.e.Items == "" || c.e.Items == "-" {
+		if body[0] == '{' {
+			return nil, fmt.Errorf("the body is a JSON object, not an array: set Endpoint.Items to the field that holds the items (%s)", fieldList(body))
 		}
 		if err := json.Unmarshal(body, &p.Items); err != nil {
-			return fmt.Errorf("decoding the items: %w", err)
+			return nil, fmt.Errorf("decoding the items: %w", err)
 		}
-		return nil
+		return body, nil
 	}
-	if len(body) > 0 && body[0] == '[' {
-		return fmt.Errorf("the body is a JSON array, not an object with the field %q: leave Endpoint.Items empty", c.e.Items)
+	if body[0] == '[' {
+		return nil, fmt.Errorf("the body is a JSON array, not an object with the field %q: leave Endpoint.Items empty", c.e.Items)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
-		return fmt.Errorf("decoding the body: %w", err)
+		return nil, fmt.Errorf("decoding the body: %w", err)
 	}
 	items, ok := field(obj, c.e.Items)
 	if !ok {
-		return fmt.Errorf("the body has no field %q (%s)", c.e.Items, fieldList(body))
+		return nil, fmt.Errorf("the body has no field %q (%s)", c.e.Items, fieldList(body))
 	}
 	if err := json.Unmarshal(items, &p.Items); err != nil {
-		return fmt.Errorf("decoding the items in %q: %w", c.e.Items, err)
+		return nil, fmt.Errorf("decoding the items in %q: %w", c.e.Items, err)
 	}
-	var err error
+	more, err := readFields(c, obj, p, req)
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Items) == 0 && more != "" {
+		return nil, fmt.Errorf("%w: the field %q is empty or null, but %s", ErrItemsMissing, c.e.Items, more)
+	}
+	return items, nil
+}
+
+// readFields reads the fields of obj other than the items into p, and
+// returns why more items follow, if the body says so: "total is 6".
+func readFields[T any](c *httpClient, obj map[string]json.RawMessage, p *pager.Page[T], req pager.Request) (more string, err error) {
 	read := func(name string, into func(json.RawMessage) error) {
 		if raw, ok := field(obj, name); ok && err == nil && !isNull(raw) {
 			if e := into(raw); e != nil {
@@ -44,25 +70,97 @@ func decodePage[T any](c *httpClient, body []byte, p *pager.Page[T], req pager.R
 			}
 		}
 	}
-	read(c.e.Total, func(raw json.RawMessage) error { return json.Unmarshal(raw, &p.Total) })
+	read(c.e.Total, func(raw json.RawMessage) error {
+		e := json.Unmarshal(raw, &p.Total)
+		switch {
+		case c.style.byOffset && p.Total > req.Offset:
+			more = fmt.Sprintf("%q is %d at offset %d", c.e.Total, p.Total, req.Offset)
+		case c.style.page != "" && p.Total > (req.Page-1)*req.Limit:
+			more = fmt.Sprintf("%q is %d on page %d of %d items", c.e.Total, p.Total, req.Page, req.Limit)
+		}
+		return e
+	})
 	read(c.e.HasMore, func(raw json.RawMessage) error {
-		var more bool
-		e := json.Unmarshal(raw, &more)
-		p.Last = p.Last || !more
+		var hasMore bool
+		e := json.Unmarshal(raw, &hasMore)
+		p.Last = p.Last || !hasMore
+		if hasMore {
+			more = fmt.Sprintf("%q is true", c.e.HasMore)
+		}
 		return e
 	})
 	if c.style.token != "" {
-		read(c.e.NextToken, func(raw json.RawMessage) error { return decodeToken(raw, &p.Next) })
+		raw, ok := field(obj, c.e.NextToken)
+		if !ok && c.e.NextToken != "-" {
+			if name, found := tokenLookalike(obj, req.Token); found {
+				return "", fmt.Errorf("the body has no field %q, but has %q: set Endpoint.NextToken to %q if it holds the next page's token", c.e.NextToken, name, name)
+			}
+		}
+		if ok && !isNull(raw) && err == nil {
+			if e := decodeToken(raw, &p.Next); e != nil {
+				err = fmt.Errorf("decoding %q: %w", c.e.NextToken, e)
+			}
+		}
+		if p.Next != "" {
+			more = "" // an empty page with a token is walked through
+		}
 	}
 	if c.style.page != "" {
 		read(c.e.TotalPages, func(raw json.RawMessage) error {
 			var n int
 			e := json.Unmarshal(raw, &n)
-			p.Last = p.Last || req.Page >= n
+			if n > 0 { // 0 or less: unknown
+				p.Last = p.Last || req.Page >= n
+				if req.Page < n {
+					more = fmt.Sprintf("%q is %d on page %d", c.e.TotalPages, n, req.Page)
+				}
+			}
 			return e
 		})
 	}
-	return err
+	return more, err
+}
+
+// tokenNames are the names, lower case and without '_' or '-', that APIs
+// give the next page's token or cursor.
+var tokenNames = map[string]bool{
+	"nextpagetoken": true, "nexttoken": true, "nextcursor": true,
+	"cursor": true, "next": true, "continuation": true, "continuationtoken": true,
+	"nextpage": true, "scrollid": true, "nextkey": true, "lastevaluatedkey": true,
+	"nextmarker": true, "endcursor": true,
+}
+
+// tokenLookalike returns the dotted path of a field of obj, or of an object
+// in it, that looks like a next page's token and holds one: a string or a
+// number, not null, "" or false, and not the page's own token echoed.
+func tokenLookalike(obj map[string]json.RawMessage, own string) (string, bool) {
+	names := slices.Sorted(maps.Keys(obj))
+	for _, name := range names {
+		if looksLikeToken(name, obj[name], own) {
+			return name, true
+		}
+	}
+	for _, name := range names {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(obj[name], &inner) != nil {
+			continue
+		}
+		for _, in := range slices.Sorted(maps.Keys(inner)) {
+			if looksLikeToken(in, inner[in], own) {
+				return name + "." + in, true
+			}
+		}
+	}
+	return "", false
+}
+
+func looksLikeToken(name string, raw json.RawMessage, own string) bool {
+	n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(name))
+	if !tokenNames[n] {
+		return false
+	}
+	var tok string
+	return decodeToken(raw, &tok) == nil && tok != "" && tok != own
 }
 
 // field returns the value at path, a dotted path of field names, in obj.
@@ -105,10 +203,9 @@ func fieldList(body []byte) string {
 	if json.Unmarshal(body, &obj) != nil {
 		return "the body is not valid JSON"
 	}
-	names := make([]string, 0, len(obj))
-	for name := range obj {
-		names = append(names, name)
+	names := slices.Sorted(maps.Keys(obj))
+	for i, name := range names {
+		names[i] = excerpt(name)
 	}
-	slices.Sort(names)
-	return "its fields: " + strings.Join(names, ", ")
+	return "its fields: " + excerpt(strings.Join(names, ", "))
 }

@@ -15,12 +15,12 @@ import (
 // read the JSON it answers. [OffsetFetch], [TokenFetch] and [PageNumberFetch] turn
 // it into a [pager.FetchFunc]; [Link] and [NDJSONStream] into a [pager.Source]:
 //
-//	ep := pager.Endpoint{
+//	ep := pagerhttp.Endpoint{
 //		URL:    "https://api.example.com/v1/runs?status=failed",
 //		Header: http.Header{"Authorization": {"Bearer " + token}},
 //		Items:  "runs", // {"runs": [...], "total": 1500}
 //	}
-//	src := pager.Offset(pager.OffsetFetch[Run](ep), pager.MaxPageSize(1000))
+//	src := pager.Offset(pagerhttp.OffsetFetch[Run](ep), pager.MaxPageSize(1000))
 //
 // Every field but URL is optional. A response with a status other than 2xx
 // is an [*HTTPError]. Response bodies are always read to their end (up to a
@@ -34,11 +34,35 @@ import (
 // larger one seconds since 1970.
 type Endpoint struct {
 	// URL is the listing's URL with any fixed query parameters
-	// (?status=failed); the page's parameters are added to them.
+	// (?status=failed); the page's parameters are added to them. Its
+	// origin — scheme, host and port — is where Header may go.
 	URL    string
-	Method string       // default "GET"
-	Header http.Header  // sent with every request: Authorization, …
-	Client *http.Client // default http.DefaultClient
+	Method string // default "GET"
+
+	// Header is sent with every request to URL's origin (Authorization,
+	// X-Api-Key, …), and to the hosts in AllowHosts; to nowhere else. A
+	// next URL (a Link header, a [pager.StartToken] given to [Link]) on
+	// another origin, a step down from https to http, or a scheme other
+	// than http(s) ends the walk with an [*OriginError] that is not
+	// retried. A redirect to another origin is followed without any of
+	// Header and without a Referer.
+	Header http.Header
+
+	// AllowHosts lists the other hosts that next URLs may point to, and
+	// that Header is sent to: "api2.example.com" on the default port of
+	// the URL's scheme, "api2.example.com:8443" on that port. A step down
+	// from https to http is refused even to them. An upgrade from http to
+	// https on URL's host and port needs no entry. The constructors panic
+	// on an entry that is not a host (a URL, say).
+	AllowHosts []string
+
+	// Client sends the requests. If nil, a client of this package's with
+	// a connect timeout of 30s and a TLS handshake timeout of 10s, not
+	// http.DefaultClient. Either way, HeaderTimeout and IdleTimeout apply,
+	// and a redirect to another origin drops Header (a wrapper around the
+	// Client's CheckRedirect does it). Do not set a Client.Timeout with
+	// [NDJSONStream]: it bounds a whole stream, however healthy.
+	Client *http.Client
 
 	// The query parameters that carry the request, "-" to send one not at
 	// all. The defaults depend on the style: limit and offset
@@ -48,7 +72,8 @@ type Endpoint struct {
 
 	// Items names the field of the JSON body that holds the items ("data");
 	// a dotted path ("result.items") reaches into nested objects. If Items
-	// is "", the body must be a bare JSON array of items.
+	// is "" (or "-", as for the fields below), the body must be a bare JSON
+	// array of items.
 	Items string
 
 	// The fields of the body read when present, "-" to ignore one; dotted
@@ -56,7 +81,8 @@ type Endpoint struct {
 	// in the listing; HasMore (default "has_more") false means the last
 	// page; NextToken (default "nextPageToken", TokenFetch) is the next
 	// page's token, absent, null or "" on the last page; TotalPages
-	// (default "total_pages", PageNumberFetch) is the number of pages.
+	// (default "total_pages", PageNumberFetch) is the number of pages. A
+	// Total or TotalPages of 0 or less means unknown.
 	Total, HasMore, NextToken, TotalPages string
 
 	// PagesFromZero says that the API numbers its first page 0, not 1
@@ -67,6 +93,24 @@ type Endpoint struct {
 	// minute. If the reset is further away, the request fails at once with
 	// an error wrapping [ErrQuotaSpent], which is not retried.
 	MaxQuotaWait time.Duration
+
+	// MaxBodySize bounds the body of a page, counted after decompression;
+	// default [DefaultMaxBodySize] (64 MiB), < 0 for no bound. A longer
+	// body fails, as soon as the bound is passed, with an error wrapping
+	// [ErrBodyTooLarge], not retried. An NDJSON stream has no size bound
+	// (its lines have [pager.MaxLineSize]).
+	MaxBodySize int64
+
+	// HeaderTimeout bounds the wait from sending a request (connecting
+	// included) to its response's headers; default [DefaultHeaderTimeout]
+	// (1 minute), < 0 for none. IdleTimeout bounds the wait for the next
+	// bytes of a response body while it is read; default
+	// [DefaultIdleTimeout] (1 minute), < 0 for none. Neither bounds a whole
+	// exchange: a stream that keeps sending runs as long as it does, and
+	// time spent in the loop body does not count. Their errors wrap
+	// [ErrHeaderTimeout] and [ErrIdleTimeout], and are retried as
+	// [pager.Retry] says.
+	HeaderTimeout, IdleTimeout time.Duration
 
 	clock clock // tests replace it
 }
@@ -79,6 +123,7 @@ var ErrQuotaSpent = errors.New("pagerhttp: rate-limit quota spent")
 type params struct {
 	limit, offset, token, page string
 	link                       bool
+	byOffset                   bool // OffsetFetch
 }
 
 // httpClient is what a FetchFunc made from an Endpoint shares between its
@@ -89,7 +134,9 @@ type httpClient struct {
 	base   *url.URL
 	method string
 	client *http.Client
+	origin origin
 	pace   pacer
+	pages  pageHashes // OffsetFetch: to tell a server that ignores the offset
 }
 
 func newHTTPClient(e Endpoint, fn string, p params) *httpClient {
@@ -114,13 +161,25 @@ func newHTTPClient(e Endpoint, fn string, p params) *httpClient {
 	def(&e.HasMore, "has_more")
 	def(&e.NextToken, "nextPageToken")
 	def(&e.TotalPages, "total_pages")
-	if e.MaxQuotaWait == 0 {
-		e.MaxQuotaWait = time.Minute
+	defDuration(&e.MaxQuotaWait, time.Minute)
+	defDuration(&e.HeaderTimeout, DefaultHeaderTimeout)
+	defDuration(&e.IdleTimeout, DefaultIdleTimeout)
+	if e.MaxBodySize == 0 {
+		e.MaxBodySize = DefaultMaxBodySize
 	}
-	c := &httpClient{e: e, style: p, base: base, method: e.Method, client: e.Client}
-	if c.client == nil {
-		c.client = http.DefaultClient
+	c := &httpClient{e: e, style: p, base: base, method: e.Method, origin: newOrigin(base, e.AllowHosts)}
+	if err := c.origin.check(base); err != nil {
+		panic(fmt.Sprintf("pagerhttp: %s with Endpoint.URL %q: want an http or https URL", fn, e.URL))
 	}
+	// A copy of the Client, sharing its Transport, with the origin rule
+	// for redirects.
+	client := http.Client{Transport: defaultTransport}
+	if e.Client != nil {
+		client = *e.Client
+	}
+	client.CheckRedirect = c.origin.redirectPolicy(e.Header, client.CheckRedirect)
+	c.client = &client
+	c.pages.init()
 	c.pace = pacer{max: e.MaxQuotaWait, clock: e.clock.orReal()}
 	return c
 }
@@ -147,13 +206,25 @@ func (c *httpClient) url(q url.Values) string {
 // do sends a request for u, after waiting for the rate-limit quota if it
 // is spent, and returns the response if its status is 2xx. Otherwise it
 // returns an *HTTPError, having drained and closed the body.
-func (c *httpClient) do(ctx context.Context, u, accept string) (*http.Response, error) {
-	if err := c.pace.wait(ctx, c.method, u); err != nil {
+//
+// The response's body is bounded by limit bytes (< 0: none) and by the
+// idle timeout; closing it ends the request.
+func (c *httpClient) do(ctx context.Context, u, accept string, limit int64) (*http.Response, error) {
+	target, err := url.Parse(u)
+	if err != nil {
+		return nil, c.fail(u, errors.New("not a valid URL")) // err quotes it whole
+	}
+	if err := c.origin.check(target); err != nil {
 		return nil, err
 	}
+	if err := c.pace.wait(ctx, c.method, Redact(u)); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(ctx, c.method, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("pagerhttp: %w", err)
+		cancel(nil)
+		return nil, c.fail(u, err)
 	}
 	req.Header = c.e.Header.Clone()
 	if req.Header == nil {
@@ -162,9 +233,9 @@ func (c *httpClient) do(ctx context.Context, u, accept string) (*http.Response, 
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", accept)
 	}
-	resp, err := c.client.Do(req)
+	resp, err := c.send(ctx, cancel, req, limit)
 	if err != nil {
-		return nil, err // a *url.Error: it names the method and URL
+		return nil, err
 	}
 	c.pace.observe(resp.Header)
 	if resp.StatusCode/100 != 2 {
@@ -172,6 +243,12 @@ func (c *httpClient) do(ctx context.Context, u, accept string) (*http.Response, 
 		return nil, newHTTPError(req, resp, c.pace.clock.now())
 	}
 	return resp, nil
+}
+
+func defDuration(d *time.Duration, def time.Duration) {
+	if *d == 0 {
+		*d = def
+	}
 }
 
 // drainBound is how much of a body is read, past what was used of it, to

@@ -13,12 +13,17 @@ import (
 // An HTTPError reports a response whose status was not 2xx. By default a
 // walk retries it (as [RetryPolicy] allows) if the status is 408, 429 or
 // 5xx, and not otherwise; see [HTTPError.Retryable].
+//
+// An HTTPError holds no secret the request carried: its URL has been
+// through [Redact], its Header is the response's without Set-Cookie, and
+// its message quotes at most 256 bytes of the body and escapes the control
+// characters in what the server wrote.
 type HTTPError struct {
 	Method     string
-	URL        string
+	URL        string      // redacted
 	StatusCode int         // 429
-	Status     string      // "429 Too Many Requests"
-	Header     http.Header // the response's
+	Status     string      // "429 Too Many Requests", as the server wrote it
+	Header     http.Header // the response's, without Set-Cookie
 	Body       []byte      // the first KiB of the body
 
 	retryAfter time.Duration
@@ -29,12 +34,15 @@ const bodyExcerpt = 1 << 10
 
 func newHTTPError(req *http.Request, resp *http.Response, now time.Time) *HTTPError {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, bodyExcerpt))
+	h := resp.Header.Clone()
+	h.Del("Set-Cookie")
+	h.Del("Set-Cookie2")
 	return &HTTPError{
 		Method:     req.Method,
-		URL:        req.URL.String(),
+		URL:        Redact(req.URL.String()),
 		StatusCode: resp.StatusCode,
 		Status:     resp.Status,
-		Header:     resp.Header,
+		Header:     h,
 		Body:       body,
 		retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now),
 	}
@@ -42,10 +50,10 @@ func newHTTPError(req *http.Request, resp *http.Response, now time.Time) *HTTPEr
 
 func (e *HTTPError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pagerhttp: %s %s: %s", e.Method, e.URL, e.Status)
+	fmt.Fprintf(&b, "pagerhttp: %s %s: %s", e.Method, Redact(e.URL), excerpt(e.Status))
 	if body := bytes.TrimSpace(e.Body); len(body) > 0 {
 		// One line, however the server formatted its message.
-		fmt.Fprintf(&b, ": %s", strings.Join(strings.Fields(string(body)), " "))
+		fmt.Fprintf(&b, ": %s", excerpt(string(body)))
 	}
 	return b.String()
 }
@@ -84,3 +92,10 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 // maxWaitSecs bounds the seconds read from a header, so that converting
 // them to a Duration cannot overflow: a year is more than any cap.
 const maxWaitSecs = 365 * 24 * 3600
+
+// trimPrefix returns err's message without its "pagerhttp: ", to quote it
+// after one.
+func trimPrefix(err error) string {
+	s := strings.TrimPrefix(err.Error(), "pagerhttp: ")
+	return strings.TrimPrefix(s, "pager: ")
+}

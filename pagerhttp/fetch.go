@@ -2,8 +2,11 @@ package pagerhttp
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 
 	"github.com/pagerseq/pager"
@@ -13,8 +16,16 @@ import (
 // the query parameters limit and offset (or e's LimitParam and OffsetParam)
 // and reads its items, Total and HasMore. It panics if e.URL is not a valid
 // URL.
+//
+// A server that ignores the offset parameter (a static file, a parameter
+// of another name) answers the page after n items with the same n items:
+// a page whose items are byte for byte those of the page just before it
+// fails with an error wrapping [pager.ErrRepeatedPage], under [pager.Prefetch]
+// too. (A listing whose consecutive pages hold the very same bytes cannot
+// be told from that server.) An empty page while Total or HasMore says more
+// follow fails with [ErrItemsMissing]. Neither is retried.
 func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
-	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset"})
+	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset", byOffset: true})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
 		q := c.query(req.Limit)
 		c.set(q, c.e.OffsetParam, strconv.Itoa(req.Offset))
@@ -27,6 +38,13 @@ func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 // TokenParam; no token on the first request) and reads its items and
 // NextToken, which may be a JSON string or number. It panics if e.URL is
 // not a valid URL.
+//
+// A page without the NextToken field but with one that looks like a next
+// page's token (next_cursor, cursor, next, continuation, nextToken,
+// next_page_token, …, or one of those in an object of the body:
+// meta.next_cursor) fails, naming that field, rather than end the walk
+// after its first page. HasMore true on an empty page without a token
+// fails with [ErrItemsMissing].
 func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "TokenFetch", params{limit: "pageSize", token: "pageToken"})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
@@ -40,8 +58,9 @@ func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
 
 // PageNumberFetch returns a FetchFunc for [pager.PageNumber] that asks e for a page with
 // the query parameters page and per_page (or e's PageParam and LimitParam)
-// and reads its items, Total, HasMore and TotalPages. It panics if e.URL is
-// not a valid URL.
+// and reads its items, Total, HasMore and TotalPages (0 or less: unknown).
+// An empty page while HasMore or TotalPages says more follow fails with
+// [ErrItemsMissing]. It panics if e.URL is not a valid URL.
 func PageNumberFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "PageNumberFetch", params{limit: "per_page", page: "page"})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
@@ -55,23 +74,50 @@ func PageNumberFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	}
 }
 
-// getPage fetches the page at u and decodes it.
+// getPage fetches the page at u and decodes it. Every error it returns but
+// a failed request or read is not retried.
 func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Request) (pager.Page[T], error) {
 	var p pager.Page[T]
-	resp, err := c.do(ctx, u, "application/json")
+	resp, err := c.do(ctx, u, "application/json", c.e.MaxBodySize)
 	if err != nil {
 		return p, err
 	}
 	defer drainClose(resp.Body)
-	body, err := io.ReadAll(resp.Body)
+	body, err := readBody(resp, c.e.MaxBodySize)
 	if err != nil {
-		return p, fmt.Errorf("pagerhttp: %s %s: reading the body: %w", c.method, u, err)
+		var re *responseError
+		if errors.As(err, &re) {
+			return p, err
+		}
+		return p, &responseError{method: c.method, url: Redact(u), err: fmt.Errorf("reading the body: %w", err), retryable: true}
 	}
-	if err := decodePage(c, body, &p, req); err != nil {
-		return pager.Page[T]{}, fmt.Errorf("pagerhttp: %s %s: %w", c.method, u, err)
+	items, err := decodePage(c, body, &p, req)
+	if err == nil && c.style.byOffset {
+		err = c.pages.see(req.Offset, len(p.Items), items, c.e.OffsetParam)
+	}
+	if err != nil {
+		// A body cut short, whole as far as HTTP can tell (a proxy or a
+		// server that gave up), may come whole when asked again; any
+		// other body that does not decode will not.
+		var se *json.SyntaxError
+		cut := errors.As(err, &se) && se.Error() == "unexpected end of JSON input"
+		return pager.Page[T]{}, &responseError{method: c.method, url: Redact(u), err: err, retryable: cut}
 	}
 	if c.style.link {
 		p.Next, _ = nextLink(resp)
 	}
 	return p, nil
+}
+
+// readBody reads resp's body into a buffer of its Content-Length, if it
+// has one and send checked it against limit, without the copies of a
+// growing buffer.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	n := resp.ContentLength
+	if n <= 0 || limit < 0 && n > DefaultMaxBodySize { // unknown, or too large to trust
+		return io.ReadAll(resp.Body)
+	}
+	buf := make([]byte, n)
+	_, err := io.ReadFull(resp.Body, buf)
+	return buf, err
 }

@@ -183,7 +183,7 @@ func TestHTTPErrors(t *testing.T) {
 		{label: "429 date", status: 429, header: map[string]string{"Retry-After": date.Format(http.TimeFormat)}, wantRetry: true, wantAfter: 90 * time.Second},
 		{label: "503 date past", status: 503, header: map[string]string{"Retry-After": "Mon, 01 Jan 2001 00:00:00 GMT"}, wantRetry: true},
 		{label: "503 garbage", status: 503, header: map[string]string{"Retry-After": "soon"}, wantRetry: true},
-		{label: "500 long body", status: 500, body: strings.Repeat("x", 5000), wantRetry: true, wantSuffix: ": 500 Internal Server Error: " + strings.Repeat("x", 1024)},
+		{label: "500 long body", status: 500, body: strings.Repeat("x", 5000), wantRetry: true, wantSuffix: ": 500 Internal Server Error: " + strings.Repeat("x", 256) + "…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
@@ -337,7 +337,7 @@ func TestBodies(t *testing.T) {
 		{label: "token empty", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": null, "nextPageToken": ""}`},
 		{label: "token string", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": "v1.x"}`, want: pager.Page[Rec]{Items: []Rec{}, Next: "v1.x"}},
 		{label: "token number", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": 1234567890123}`, want: pager.Page[Rec]{Items: []Rec{}, Next: "1234567890123"}},
-		{label: "total, has_more", fetch: pagerhttp.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": 1500, "has_more": true}`, want: pager.Page[Rec]{Items: []Rec{}, Total: 1500}},
+		{label: "total, has_more", fetch: pagerhttp.OffsetFetch[Rec], items: "items", body: `{"items": [{"id": 1}], "total": 1500, "has_more": true}`, want: pager.Page[Rec]{Items: []Rec{{ID: 1}}, Total: 1500}},
 		{label: "has_more false", fetch: pagerhttp.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": null, "has_more": false}`, want: pager.Page[Rec]{Items: []Rec{}, Last: true}},
 		{label: "nested", fetch: pagerhttp.OffsetFetch[Rec], items: "result.items", body: `{"result": {"items": [{"id": 2}]}, "total": 1}`, want: pager.Page[Rec]{Items: []Rec{{ID: 2}}, Total: 1}},
 		{label: "total pages", fetch: pagerhttp.PageNumberFetch[Rec], items: "items", body: `{"items": [], "total_pages": 3}`, want: pager.Page[Rec]{Items: []Rec{}, Last: true}},

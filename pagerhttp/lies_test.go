@@ -89,11 +89,12 @@ func TestIgnoredPaging(t *testing.T) {
 	ctx := context.Background()
 	s := sim(t, apisim.Config{N: 10_000, Seed: 7, Faults: apisim.Faults{IgnorePaging: true}})
 
-	// No total: an offset walk would go on forever; RejectDuplicates ends it.
+	// No total: an offset walk would go on forever; OffsetFetch sees the
+	// second page repeat the first.
 	issues := pager.Offset(pagerhttp.OffsetFetch[apisim.Record](pagerhttp.Endpoint{URL: s.URL + apisim.Issues}), pager.PageSize(200))
 	recs, err := pager.Collect(pager.RejectDuplicates(pager.All(ctx, issues), recordID))
-	if !errors.Is(err, pager.ErrDuplicate) || len(recs) != 200 {
-		t.Errorf("offset: got %d records and %v, want 200 and ErrDuplicate", len(recs), err)
+	if !errors.Is(err, pager.ErrRepeatedPage) || len(recs) != 200 {
+		t.Errorf("offset: got %d records and %v, want 200 and ErrRepeatedPage", len(recs), err)
 	}
 
 	// A page-number walk sees the repeat itself.

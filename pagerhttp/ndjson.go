@@ -43,7 +43,7 @@ func (c *httpClient) openStream(ctx context.Context, offset int) (io.ReadCloser,
 			c.base.Host, offset, errors.ErrUnsupported)
 	}
 	c.set(q, c.e.OffsetParam, strconv.Itoa(offset))
-	resp, err := c.do(ctx, c.url(q), "application/x-ndjson")
+	resp, err := c.do(ctx, c.url(q), "application/x-ndjson", -1)
 	if err != nil {
 		return nil, err
 	}

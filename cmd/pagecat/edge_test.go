@@ -84,7 +84,7 @@ func TestEmptyFirstPage(t *testing.T) {
 				fmt.Fprint(w, `{"items": [], "total": 2}`)
 			},
 			wantCode: 1,
-			wantErr:  "the page is empty, but the server says the listing holds 2 items",
+			wantErr:  `no items, but the page says more follow: the field "items" is empty or null, but "total" is 2`,
 			reason:   "the total says that items were lost",
 		},
 		{
@@ -93,7 +93,7 @@ func TestEmptyFirstPage(t *testing.T) {
 				fmt.Fprint(w, `{"items": [], "page": 1, "per_page": 20, "total": 2}`)
 			},
 			wantCode: 1,
-			wantErr:  "the page is empty, but the server says the listing holds 2 items",
+			wantErr:  `no items, but the page says more follow: the field "items" is empty or null, but "total" is 2`,
 			reason:   "the total says that items were lost",
 		},
 	}
@@ -206,7 +206,7 @@ func TestSecretsStayOff(t *testing.T) {
 			t.Errorf("stderr holds %q:\n%s", secret, stderr)
 		}
 	}
-	for _, want := range []string{`: \x1b]0;pwned\x07 pagecat: export complete\u202e (you sent REDACTED, REDACTED)`, "(X-Literal)", "put back the value of api_key"} {
+	for _, want := range []string{`: \x1b]0;pwned\a pagecat: export complete\u202e (you sent REDACTED, REDACTED)`, "(X-Literal)", "put back the value of api_key"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

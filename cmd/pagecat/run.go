@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -90,12 +89,11 @@ func source(o *options, client *http.Client, prog *progress) pager.Source[json.R
 	case "token":
 		return prefetch(o, pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), withToken...))
 	case "page":
-		fetch := emptyButMore(pagerhttp.PageNumberFetch[json.RawMessage](ep))
-		return prefetch(o, pager.PageNumber(fetch, append(opts, pager.StartPage(o.startPage))...))
+		return prefetch(o, pager.PageNumber(pagerhttp.PageNumberFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...))
 	case "link":
 		return prefetch(o, pagerhttp.Link[json.RawMessage](ep, withToken...))
 	default:
-		return prefetch(o, pager.Offset(emptyButMore(pagerhttp.OffsetFetch[json.RawMessage](ep)), opts...))
+		return prefetch(o, pager.Offset(pagerhttp.OffsetFetch[json.RawMessage](ep), opts...))
 	}
 }
 
@@ -107,37 +105,6 @@ func prefetch(o *options, src pager.Source[json.RawMessage]) pager.Source[json.R
 	return src
 }
 
-// emptyButMore wraps fetch so that a page with no items while its total
-// says that more follow is an error: Offset and PageNumber walks end on an
-// empty page, and the rest of the listing would be lost in silence.
-func emptyButMore[T any](fetch pager.FetchFunc[T]) pager.FetchFunc[T] {
-	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
-		p, err := fetch(ctx, req)
-		if err != nil || len(p.Items) > 0 || p.Last || p.Total <= 0 {
-			return p, err
-		}
-		// Items before the page: its offset, or at most (Page-1)·Limit.
-		more := req.Offset < p.Total
-		if req.Page > 0 && req.Limit > 0 {
-			more = req.Page-1 <= (p.Total-1)/req.Limit
-		}
-		if more {
-			return p, &emptyPageError{total: p.Total}
-		}
-		return p, nil
-	}
-}
-
-// An emptyPageError is a page with no items in a listing said to hold more.
-type emptyPageError struct{ total int }
-
-func (e *emptyPageError) Error() string {
-	return fmt.Sprintf("the page is empty, but the server says the listing holds %d items", e.total)
-}
-
-// Retryable reports false: the server answered, and will answer the same.
-func (e *emptyPageError) Retryable() bool { return false }
-
 // export writes the items of src to stdout, one per line, and returns the
 // exit code. Output is written in whole lines only, and each page is
 // flushed whole, so that on a failure the output ends with the last item
@@ -146,12 +113,7 @@ func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], 
 	out := &lineWriter{w: stdout}
 	written := 0
 	done := func() bool { return o.take > 0 && written >= o.take }
-	var prev pager.Page[json.RawMessage]
 	for p, err := range src.Pages(ctx) {
-		if err == nil && o.style == "offset" {
-			err = repeated(prev, p)
-			prev = p
-		}
 		if err != nil {
 			prog.done()
 			return o.fail(stderr, err, written)
@@ -180,19 +142,6 @@ func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], 
 	}
 	prog.done()
 	return 0
-}
-
-// repeated returns an error wrapping [pager.ErrRepeatedPage] if p, a page
-// of an offset walk, holds the items of prev, the page before, byte for
-// byte: the server ignores the offset parameter (or the URL is a file), and
-// the walk would write the same items forever.
-func repeated(prev, p pager.Page[json.RawMessage]) error {
-	same := func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }
-	if len(p.Items) == 0 || p.Offset == prev.Offset || !slices.EqualFunc(prev.Items, p.Items, same) {
-		return nil
-	}
-	return &pager.PageError{Offset: p.Offset, Err: fmt.Errorf("%w: the page at offset %d holds the items of the page at offset %d",
-		pager.ErrRepeatedPage, p.Offset, prev.Offset)}
 }
 
 // fail reports err, and how to resume after the written items.
