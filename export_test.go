@@ -3,6 +3,8 @@ package pager
 import (
 	"context"
 	"time"
+
+	"github.com/pagerseq/pager/internal/timer"
 )
 
 // WithSleep replaces the sleep between retries, so tests never sleep for real.
@@ -11,7 +13,7 @@ func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 }
 
 // Sleep is the real sleep between retries.
-var Sleep = sleep
+var Sleep = timer.Sleep
 
 // WithNow replaces the clock that times pages for OnPage.
 func WithNow(now func() time.Time) Option {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/pagerseq/pager/internal/timer"
 )
 
 // An Option configures a source. Each option's doc says which sources it
@@ -90,7 +92,7 @@ func newConfig(kind sources, opts []Option) config {
 		maxLineSize: defaultMaxLineSize,
 		maxEmpty:    defaultMaxEmpty,
 		startPage:   1,
-		sleep:       sleep,
+		sleep:       timer.Sleep,
 		now:         time.Now,
 	}
 	for _, o := range opts {

@@ -120,15 +120,3 @@ func (p *RetryPolicy) retryable(err error) bool {
 	var r interface{ Retryable() bool }
 	return !errors.As(err, &r) || r.Retryable()
 }
-
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -3,6 +3,8 @@ package pagerhttp
 import (
 	"context"
 	"time"
+
+	"github.com/pagerseq/pager/internal/timer"
 )
 
 // WithClock makes e's rate-limit pacing and Retry-After dates use now and
@@ -13,4 +15,4 @@ func WithClock(e Endpoint, now func() time.Time, sleep func(ctx context.Context,
 }
 
 // Sleep is the real sleep of a quota wait.
-var Sleep = sleep
+var Sleep = timer.Sleep

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pagerseq/pager/internal/timer"
 )
 
 // A pacer holds back requests while a rate-limit quota is spent. It is
@@ -86,7 +88,7 @@ func (c clock) orReal() clock {
 		c.nowFunc = time.Now
 	}
 	if c.sleepFunc == nil {
-		c.sleepFunc = sleep
+		c.sleepFunc = timer.Sleep
 	}
 	return c
 }
@@ -94,15 +96,3 @@ func (c clock) orReal() clock {
 func (c clock) now() time.Time { return c.nowFunc() }
 
 func (c clock) sleep(ctx context.Context, d time.Duration) error { return c.sleepFunc(ctx, d) }
-
-// sleep waits for d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
