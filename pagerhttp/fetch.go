@@ -28,7 +28,11 @@ func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 // NextToken, which may be a JSON string or number. It panics if e.URL is
 // not a valid URL.
 func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
-	c := newHTTPClient(e, "TokenFetch", params{limit: "pageSize", token: "pageToken"})
+	p := params{limit: "pageSize", token: "pageToken"}
+	if e.styled() {
+		return cursorFetch[T](newCursorClient(e, "TokenFetch", p, styles{}))
+	}
+	c := newHTTPClient(e, "TokenFetch", p)
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
 		q := c.query(req.Limit)
 		if req.Token != "" {
@@ -69,6 +73,9 @@ func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Requ
 	}
 	if err := decodePage(c, body, &p, req); err != nil {
 		return pager.Page[T]{}, fmt.Errorf("pagerhttp: %s %s: %w", c.method, u, err)
+	}
+	if p.Total == 0 {
+		p.Total = headerTotal(resp.Header, c.e.TotalHeader)
 	}
 	if c.style.link {
 		p.Next, _ = nextLink(resp)

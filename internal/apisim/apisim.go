@@ -184,7 +184,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.delay(r.Context(), d) {
 		return
 	}
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && !posted(r.URL.Path) {
 		writeError(w, http.StatusMethodNotAllowed, "only GET is served")
 		return
 	}
@@ -212,7 +212,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Stream:
 		s.serveStream(resp, r)
 	default:
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		if !s.serveStyle(resp, r) {
+			writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		}
 	}
 }
 

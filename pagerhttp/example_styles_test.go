@@ -1,0 +1,49 @@
+package pagerhttp_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+
+	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/pagerhttp"
+)
+
+// page returns the repos on page number page (from 1) of size repos,
+// and whether more follow.
+func page(n, size int) ([]Repo, bool) {
+	start, end := min((n-1)*size, len(repos)), min(n*size, len(repos))
+	return repos[start:end], end < len(repos)
+}
+
+func ExampleNextURL() {
+	// A Django REST framework listing: {"count", "next", "previous", "results"}.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("page"))
+		results, more := page(max(n, 1), 2)
+		var next any
+		if more {
+			next = fmt.Sprintf("http://%s/repos/?page=%d", r.Host, max(n, 1)+1)
+		}
+		json.NewEncoder(w).Encode(map[string]any{"count": len(repos), "next": next, "previous": nil, "results": results})
+	}))
+	defer srv.Close()
+
+	ep := pagerhttp.Endpoint{URL: srv.URL + "/repos/", Items: "results"} // next URL in "next"
+	for repo, err := range pager.All(context.Background(), pagerhttp.NextURL[Repo](ep)) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(repo.ID, repo.Name)
+	}
+	// Output:
+	// 1 ada
+	// 2 bob
+	// 3 cy
+	// 4 dee
+	// 5 eve
+}

@@ -1,0 +1,115 @@
+package pagerhttp_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/apisim"
+)
+
+// style is a pagination style under test: the source it builds for a
+// server's URL, the id of an item, and the ids a walk yields, in order.
+type style[T any] struct {
+	n    int // records served
+	src  func(url string, c *http.Client, opts ...pager.Option) pager.Source[T]
+	id   func(T) int
+	want []int // default 1 to n
+}
+
+// checkStyle checks the rules every source keeps on s: a walk yields every
+// item once, in order; nothing is fetched before the loop, nor after a
+// break; a walk that fails resumes from its PageError's Checkpoint; and
+// Prefetch yields the same.
+func checkStyle[T any](t *testing.T, s style[T]) {
+	t.Helper()
+	if s.want == nil {
+		for i := 1; i <= s.n; i++ {
+			s.want = append(s.want, i)
+		}
+	}
+	ctx := context.Background()
+	ids := func(items []T) []int {
+		out := make([]int, len(items))
+		for i, v := range items {
+			out[i] = s.id(v)
+		}
+		return out
+	}
+	t.Run("all", func(t *testing.T) {
+		srv := sim(t, apisim.Config{N: s.n})
+		src := s.src(srv.URL, client(t))
+		seq := pager.All(ctx, src)
+		if n := srv.Stats().Requests; n != 0 {
+			t.Fatalf("got %d requests before the loop, want 0", n)
+		}
+		got, err := pager.Collect(seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(s.want, ids(got)); diff != "" {
+			t.Errorf("ids (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("break", func(t *testing.T) {
+		srv := sim(t, apisim.Config{N: s.n})
+		for _, err := range pager.All(ctx, s.src(srv.URL, client(t))) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if n := srv.Stats().Requests; n != 1 {
+			t.Errorf("got %d requests for a loop that breaks on the first item, want 1", n)
+		}
+	})
+	t.Run("resume", func(t *testing.T) {
+		srv := sim(t, apisim.Config{N: s.n, Seed: 3, Faults: apisim.Faults{ServerError: 0.5}})
+		c := client(t)
+		var got []T
+		var opts []pager.Option
+		for range 200 {
+			items, err := pager.Collect(pager.All(ctx, s.src(srv.URL, c, opts...)))
+			got = append(got, items...)
+			var pe *pager.PageError
+			if !errors.As(err, &pe) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			opts = []pager.Option{pager.Resume(pe.Checkpoint)}
+		}
+		if srv.Stats().ServerErrors == 0 {
+			t.Error("no walk failed: nothing was resumed")
+		}
+		if diff := cmp.Diff(s.want, ids(got)); diff != "" {
+			t.Errorf("ids over the resumed walks (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("prefetch", func(t *testing.T) {
+		srv := sim(t, apisim.Config{N: s.n})
+		got, err := pager.Collect(pager.All(ctx, pager.Prefetch(s.src(srv.URL, client(t)), 3)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(s.want, ids(got)); diff != "" {
+			t.Errorf("ids (-want +got):\n%s", diff)
+		}
+	})
+}
+
+func recID(r Rec) int { return r.ID }
+
+// descending returns n to 1.
+func descending(n int) []int {
+	out := make([]int, 0, n)
+	for i := n; i >= 1; i-- {
+		out = append(out, i)
+	}
+	return slices.Clip(out)
+}
