@@ -47,3 +47,35 @@ func ExampleNextURL() {
 	// 4 dee
 	// 5 eve
 }
+
+func ExampleOffsetFetch_totalInHeader() {
+	// json-server 0.17: a bare array, and the total in X-Total-Count.
+	var requests int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
+		start, _ := strconv.Atoi(r.URL.Query().Get("_start"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("_limit"))
+		start = min(start, len(repos))
+		w.Header().Set("X-Total-Count", strconv.Itoa(len(repos)))
+		json.NewEncoder(w).Encode(repos[start:min(start+limit, len(repos))])
+	}))
+	defer srv.Close()
+
+	ep := pagerhttp.Endpoint{URL: srv.URL + "/repos", OffsetParam: "_start", LimitParam: "_limit"}
+	src := pager.Offset(pagerhttp.OffsetFetch[Repo](ep), pager.PageSize(2))
+	for repo, err := range pager.All(context.Background(), src) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(repo.ID, repo.Name)
+	}
+	fmt.Println(requests, "requests") // no empty page asked for past the total
+	// Output:
+	// 1 ada
+	// 2 bob
+	// 3 cy
+	// 4 dee
+	// 5 eve
+	// 3 requests
+}
