@@ -79,3 +79,34 @@ func ExampleOffsetFetch_totalInHeader() {
 	// 5 eve
 	// 3 requests
 }
+
+func ExampleTokenFetch_keyset() {
+	// Stripe: ?limit=&starting_after=<the last item's id>, and has_more.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		after, _ := strconv.Atoi(r.URL.Query().Get("starting_after"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		data, more := repos[after:min(after+limit, len(repos))], after+limit < len(repos)
+		json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": data, "has_more": more})
+	}))
+	defer srv.Close()
+
+	ep := pagerhttp.Endpoint{
+		URL:        srv.URL + "/v1/repos",
+		Items:      "data",
+		LimitParam: "limit",
+		Cursor:     pagerhttp.LastItem("id"),
+		SendCursor: pagerhttp.Query("starting_after"),
+	}
+	src := pager.Token(pagerhttp.TokenFetch[Repo](ep), pager.PageSize(2))
+	for p, err := range src.Pages(context.Background()) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%q %v\n", p.Token, p.Items)
+	}
+	// Output:
+	// "" [{1 ada} {2 bob}]
+	// "2" [{3 cy} {4 dee}]
+	// "4" [{5 eve}]
+}

@@ -27,6 +27,14 @@ func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 // TokenParam; no token on the first request) and reads its items and
 // NextToken, which may be a JSON string or number. It panics if e.URL is
 // not a valid URL.
+//
+// If e sets Cursor, SendCursor or Body, the cursor is read and sent where
+// they say (see [Place]): a keyset from the last item, a cursor in
+// headers, a cursor in a POST body. The walk ends after a page with no
+// cursor, or with HasMore false; with a [LastItem] cursor, on an empty
+// page. A last item whose cursor is the one its page was asked with would
+// repeat the page forever: it is an error wrapping
+// [pager.ErrRepeatedToken], not retried.
 func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	p := params{limit: "pageSize", token: "pageToken"}
 	if e.styled() {
