@@ -110,3 +110,36 @@ func ExampleTokenFetch_keyset() {
 	// "2" [{3 cy} {4 dee}]
 	// "4" [{5 eve}]
 }
+
+func ExampleHeader() {
+	// The next page's cursor in the response header X-Next-Cursor, sent
+	// back in the request header X-Cursor.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.Header.Get("X-Cursor"))
+		items, more := page(max(n, 1), 2)
+		if more {
+			w.Header().Set("X-Next-Cursor", strconv.Itoa(max(n, 1)+1))
+		}
+		json.NewEncoder(w).Encode(items)
+	}))
+	defer srv.Close()
+
+	ep := pagerhttp.Endpoint{
+		URL:        srv.URL + "/repos",
+		Cursor:     pagerhttp.Header("X-Next-Cursor"),
+		SendCursor: pagerhttp.Header("X-Cursor"),
+	}
+	for repo, err := range pager.All(context.Background(), pager.Token(pagerhttp.TokenFetch[Repo](ep))) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(repo.ID, repo.Name)
+	}
+	// Output:
+	// 1 ada
+	// 2 bob
+	// 3 cy
+	// 4 dee
+	// 5 eve
+}
