@@ -143,3 +143,39 @@ func ExampleHeader() {
 	// 4 dee
 	// 5 eve
 }
+
+func ExampleChangesFetch() {
+	// CouchDB's _changes: ?since=&limit= answered with {"results",
+	// "last_seq", "pending"}.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		since, _ := strconv.Atoi(r.URL.Query().Get("since"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var results []map[string]any
+		for _, repo := range repos[min(since, len(repos)):min(since+limit, len(repos))] {
+			results = append(results, map[string]any{"seq": repo.ID, "id": repo.Name})
+		}
+		last := since + len(results)
+		json.NewEncoder(w).Encode(map[string]any{"results": results, "last_seq": last, "pending": len(repos) - last})
+	}))
+	defer srv.Close()
+
+	type Change struct {
+		Seq int    `json:"seq"`
+		ID  string `json:"id"`
+	}
+	ep := pagerhttp.Endpoint{URL: srv.URL + "/db/_changes"}
+	src := pager.Token(pagerhttp.ChangesFetch[Change](ep), pager.PageSize(2))
+	for p, err := range src.Pages(context.Background()) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("since=%q %v\n", p.Token, p.Items)
+	}
+	fmt.Println("caught up")
+	// Output:
+	// since="" [{1 ada} {2 bob}]
+	// since="2" [{3 cy} {4 dee}]
+	// since="4" [{5 eve}]
+	// caught up
+}
