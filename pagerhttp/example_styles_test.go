@@ -179,3 +179,45 @@ func ExampleChangesFetch() {
 	// since="4" [{5 eve}]
 	// caught up
 }
+
+func ExampleGraphQLFetch() {
+	// A GraphQL connection, as GitHub's API serves it.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Variables struct {
+				First int
+				After string
+			}
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		n, _ := strconv.Atoi(req.Variables.After)
+		nodes, more := page(n+1, req.Variables.First)
+		json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"viewer": map[string]any{"repositories": map[string]any{
+			"nodes":    nodes,
+			"pageInfo": map[string]any{"endCursor": strconv.Itoa(n + 1), "hasNextPage": more},
+		}}}})
+	}))
+	defer srv.Close()
+
+	const query = `query($first: Int!, $after: String) {
+  viewer { repositories(first: $first, after: $after) {
+    nodes { id name }
+    pageInfo { endCursor hasNextPage }
+  } }
+}`
+	ep := pagerhttp.Endpoint{URL: srv.URL + "/graphql", Items: "data.viewer.repositories"}
+	src := pager.Token(pagerhttp.GraphQLFetch[Repo](ep, query, nil), pager.PageSize(2))
+	for repo, err := range pager.All(context.Background(), src) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(repo.ID, repo.Name)
+	}
+	// Output:
+	// 1 ada
+	// 2 bob
+	// 3 cy
+	// 4 dee
+	// 5 eve
+}
