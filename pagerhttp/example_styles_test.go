@@ -221,3 +221,47 @@ func ExampleGraphQLFetch() {
 	// 4 dee
 	// 5 eve
 }
+
+func ExampleBodyField() {
+	// Notion: POST {"start_cursor", "page_size", …} answered with
+	// {"results", "next_cursor", "has_more"}.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			StartCursor string `json:"start_cursor"`
+			PageSize    int    `json:"page_size"`
+			Sorts       []any
+		}
+		json.NewDecoder(r.Body).Decode(&req)
+		n, _ := strconv.Atoi(req.StartCursor)
+		results, more := page(max(n, 1), req.PageSize)
+		var next any
+		if more {
+			next = strconv.Itoa(max(n, 1) + 1)
+		}
+		json.NewEncoder(w).Encode(map[string]any{"object": "list", "results": results, "next_cursor": next, "has_more": more})
+	}))
+	defer srv.Close()
+
+	ep := pagerhttp.Endpoint{
+		URL:        srv.URL + "/v1/databases/d9824bdc/query",
+		Body:       `{"sorts": [{"property": "Name", "direction": "ascending"}]}`,
+		LimitParam: "page_size",
+		Items:      "results",
+		Cursor:     pagerhttp.BodyField("next_cursor"),
+		SendCursor: pagerhttp.BodyField("start_cursor"),
+	}
+	src := pager.Token(pagerhttp.TokenFetch[Repo](ep), pager.PageSize(2))
+	for repo, err := range pager.All(context.Background(), src) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(repo.ID, repo.Name)
+	}
+	// Output:
+	// 1 ada
+	// 2 bob
+	// 3 cy
+	// 4 dee
+	// 5 eve
+}
