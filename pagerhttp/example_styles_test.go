@@ -265,3 +265,38 @@ func ExampleBodyField() {
 	// 4 dee
 	// 5 eve
 }
+
+func ExampleHeader_several() {
+	// Azure Table storage: the continuation in two response headers, sent
+	// back as two query parameters.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		row, _ := strconv.Atoi(r.URL.Query().Get("NextRowKey"))
+		value, more := page(max(row, 1), 2)
+		if more {
+			w.Header().Set("x-ms-continuation-NextPartitionKey", "repos")
+			w.Header().Set("x-ms-continuation-NextRowKey", strconv.Itoa(max(row, 1)+1))
+		}
+		json.NewEncoder(w).Encode(map[string]any{"value": value})
+	}))
+	defer srv.Close()
+
+	ep := pagerhttp.Endpoint{
+		URL:        srv.URL + "/repos()",
+		LimitParam: "$top",
+		Items:      "value",
+		Cursor:     pagerhttp.Header("x-ms-continuation-NextPartitionKey", "x-ms-continuation-NextRowKey"),
+		SendCursor: pagerhttp.Query("NextPartitionKey", "NextRowKey"),
+	}
+	src := pager.Token(pagerhttp.TokenFetch[Repo](ep), pager.PageSize(2))
+	for p, err := range src.Pages(context.Background()) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%q %v\n", p.Token, p.Items)
+	}
+	// Output:
+	// "" [{1 ada} {2 bob}]
+	// "NextPartitionKey=repos&NextRowKey=2" [{3 cy} {4 dee}]
+	// "NextPartitionKey=repos&NextRowKey=3" [{5 eve}]
+}
