@@ -300,3 +300,41 @@ func ExampleHeader_several() {
 	// "NextPartitionKey=repos&NextRowKey=2" [{3 cy} {4 dee}]
 	// "NextPartitionKey=repos&NextRowKey=3" [{5 eve}]
 }
+
+func ExampleTokenFetch_nested() {
+	// Slack: the cursor nested in response_metadata, "" on the last page.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("cursor"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		channels, more := page(max(n, 1), limit)
+		next := ""
+		if more {
+			next = strconv.Itoa(max(n, 1) + 1)
+		}
+		json.NewEncoder(w).Encode(map[string]any{"ok": true, "channels": channels,
+			"response_metadata": map[string]any{"next_cursor": next}})
+	}))
+	defer srv.Close()
+
+	ep := pagerhttp.Endpoint{
+		URL:        srv.URL + "/api/conversations.list",
+		Items:      "channels",
+		NextToken:  "response_metadata.next_cursor",
+		TokenParam: "cursor",
+		LimitParam: "limit",
+	}
+	src := pager.Token(pagerhttp.TokenFetch[Repo](ep), pager.PageSize(2))
+	for repo, err := range pager.All(context.Background(), src) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(repo.ID, repo.Name)
+	}
+	// Output:
+	// 1 ada
+	// 2 bob
+	// 3 cy
+	// 4 dee
+	// 5 eve
+}
