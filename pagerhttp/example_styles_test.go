@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/pagerhttp"
@@ -50,9 +51,9 @@ func ExampleNextURL() {
 
 func ExampleOffsetFetch_totalInHeader() {
 	// json-server 0.17: a bare array, and the total in X-Total-Count.
-	var requests int
+	var requests atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests++
+		requests.Add(1)
 		start, _ := strconv.Atoi(r.URL.Query().Get("_start"))
 		limit, _ := strconv.Atoi(r.URL.Query().Get("_limit"))
 		start = min(start, len(repos))
@@ -70,7 +71,7 @@ func ExampleOffsetFetch_totalInHeader() {
 		}
 		fmt.Println(repo.ID, repo.Name)
 	}
-	fmt.Println(requests, "requests") // no empty page asked for past the total
+	fmt.Println(requests.Load(), "requests") // no empty page asked for past the total
 	// Output:
 	// 1 ada
 	// 2 bob
