@@ -26,5 +26,5 @@ func ChangesFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	def(&e.Items, "results")
 	def(&e.NextToken, "last_seq")
 	def(&e.Pending, "pending")
-	return cursorFetch[T](newCursorClient(e, "ChangesFetch", params{limit: "limit", token: "since"}, styles{changes: true}))
+	return cursorFetch[T](newCursorClient(e, "ChangesFetch", params{limit: "limit", token: "since"}, dialect{changes: true}))
 }

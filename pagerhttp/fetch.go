@@ -38,7 +38,7 @@ func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	p := params{limit: "pageSize", token: "pageToken"}
 	if e.styled() {
-		return cursorFetch[T](newCursorClient(e, "TokenFetch", p, styles{}))
+		return cursorFetch[T](newCursorClient(e, "TokenFetch", p, dialect{}))
 	}
 	c := newHTTPClient(e, "TokenFetch", p)
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {

@@ -49,7 +49,7 @@ func GraphQLFetch[T any](e Endpoint, query string, vars map[string]any) pager.Fe
 	e.SendCursor = BodyField("variables." + e.TokenParam)
 	e.Cursor = BodyField(e.Items + ".pageInfo.endCursor")
 	e.HasMore = e.Items + ".pageInfo.hasNextPage"
-	return cursorFetch[T](newCursorClient(e, "GraphQLFetch", params{}, styles{graphQL: true}))
+	return cursorFetch[T](newCursorClient(e, "GraphQLFetch", params{}, dialect{graphQL: true}))
 }
 
 // A GraphQLError reports the "errors" of a GraphQL answer. It is not

@@ -36,7 +36,7 @@ func NextURL[T any](e Endpoint, opts ...pager.Option) pager.Source[T] {
 	if e.SendCursor.kind == nowhere {
 		e.SendCursor = Query("-") // none: the URL is the cursor
 	}
-	c := newCursorClient(e, "NextURL", params{limit: "-", page: "page"}, styles{})
+	c := newCursorClient(e, "NextURL", params{limit: "-", page: "page"}, dialect{})
 	return urlWalk(c.httpClient, func(ctx context.Context, u string, req pager.Request) (pager.Page[T], error) {
 		p, err := getCursorPage[T](ctx, c, u, req, nil)
 		if err != nil || p.Next == "" {

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/internal/apisim"
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // style is a pagination style under test: the source it builds for a
@@ -127,4 +131,53 @@ func resumeWalks[T any](t *testing.T, srv *apisim.Server, s style[T]) (got []T, 
 	}
 	t.Fatal("200 walks, and the listing not walked yet")
 	return nil, false
+}
+
+func TestCursorSettingsPanic(t *testing.T) {
+	tests := []struct {
+		label  string
+		ep     pagerhttp.Endpoint
+		reason string
+	}{
+		{"cursor from the query", pagerhttp.Endpoint{Cursor: pagerhttp.Query("cursor")}, "a response has no query"},
+		{"cursor to an item", pagerhttp.Endpoint{SendCursor: pagerhttp.LastItem("id")}, "a request has no items"},
+		{"body field without a body", pagerhttp.Endpoint{SendCursor: pagerhttp.BodyField("start_cursor")}, "no Body to put it in"},
+		{"two headers to one parameter", pagerhttp.Endpoint{Cursor: pagerhttp.Header("A", "B"), SendCursor: pagerhttp.Query("a")}, "not paired"},
+		{"no names", pagerhttp.Endpoint{Cursor: pagerhttp.Header()}, "a Place names nothing"},
+		{"body not an object", pagerhttp.Endpoint{Body: `[1]`}, "the cursor and page size go in fields of an object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Errorf("TokenFetch did not panic: %s", tt.reason)
+				}
+			}()
+			tt.ep.URL = "https://api.example.com/v1/things"
+			pagerhttp.TokenFetch[Rec](tt.ep)
+		})
+	}
+}
+
+// TestCursorBodyNotRetried: a body that does not decode is not asked for
+// again.
+func TestCursorBodyNotRetried(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Write([]byte(`{"data": {"not": "a list"}}`))
+	}))
+	defer srv.Close()
+	ep := pagerhttp.Endpoint{URL: srv.URL, Items: "data", Cursor: pagerhttp.Header("X-Next-Cursor")}
+	retry := pager.Retry(pager.RetryPolicy{Attempts: 3, MinDelay: time.Microsecond})
+	_, err := pager.Collect(pager.All(context.Background(), pager.Token(pagerhttp.TokenFetch[Rec](ep), retry)))
+	if err == nil || requests.Load() != 1 {
+		t.Errorf("got %v after %d requests, want a decoding error after 1", err, requests.Load())
+	}
+}
+
+func TestPlaceString(t *testing.T) {
+	if got, want := pagerhttp.Header("A", `B"`).String(), `Header("A", "B\"")`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
 }
