@@ -11,7 +11,8 @@ import (
 
 // OffsetFetch returns a FetchFunc for [pager.Offset] that asks e for a page with
 // the query parameters limit and offset (or e's LimitParam and OffsetParam)
-// and reads its items, Total and HasMore. It panics if e.URL is not a valid
+// and reads its items, Total (or a total in a header: see
+// [Endpoint.TotalHeader]) and HasMore. It panics if e.URL is not a valid
 // URL.
 func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset"})

@@ -28,7 +28,8 @@ import (
 // walk whose tokens are the URLs, as [Link]'s is: a next URL already
 // visited ends it with a [*pager.PageError] wrapping
 // [pager.ErrRepeatedToken], and [pager.Resume] from a PageError's
-// Checkpoint resumes it. It panics if e.URL is not a valid URL.
+// Checkpoint resumes it. e.SendCursor and e.Body do not apply. NextURL
+// panics if e.URL is not a valid URL.
 func NextURL[T any](e Endpoint, opts ...pager.Option) pager.Source[T] {
 	if e.Cursor.kind == nowhere {
 		e.Cursor = BodyField("next")
