@@ -31,8 +31,11 @@ import (
 //
 // An answer with "errors" is a [*GraphQLError], even with status 200 and
 // some data; it is not retried. GraphQLFetch panics if e.URL is not a
-// valid URL or vars cannot be marshaled to JSON.
+// valid URL, e.Items is "", or vars cannot be marshaled to JSON.
 func GraphQLFetch[T any](e Endpoint, query string, vars map[string]any) pager.FetchFunc[T] {
+	if e.Items == "" {
+		panic("pagerhttp: GraphQLFetch with no Endpoint.Items: set it to the connection's path, as data.repository.issues")
+	}
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
 		panic(fmt.Sprintf("pagerhttp: GraphQLFetch with variables that do not marshal: %v", err))

@@ -28,15 +28,16 @@ import (
 // walk whose tokens are the URLs, as [Link]'s is: a next URL already
 // visited ends it with a [*pager.PageError] wrapping
 // [pager.ErrRepeatedToken], and [pager.Resume] from a PageError's
-// Checkpoint resumes it. e.SendCursor and e.Body do not apply. NextURL
-// panics if e.URL is not a valid URL.
+// Checkpoint resumes it. NextURL panics if e.URL is not a valid URL, or
+// if e sets SendCursor or Body, which do not apply.
 func NextURL[T any](e Endpoint, opts ...pager.Option) pager.Source[T] {
 	if e.Cursor.kind == nowhere {
 		e.Cursor = BodyField("next")
 	}
-	if e.SendCursor.kind == nowhere {
-		e.SendCursor = Query("-") // none: the URL is the cursor
+	if e.SendCursor.kind != nowhere || e.Body != "" {
+		panic("pagerhttp: NextURL with a SendCursor or a Body: the next URL is the whole request")
 	}
+	e.SendCursor = Query("-") // none: the URL carries the cursor
 	c := newCursorClient(e, "NextURL", params{limit: "-", page: "page"}, dialect{})
 	return urlWalk(c.httpClient, func(ctx context.Context, u string, req pager.Request) (pager.Page[T], error) {
 		p, err := getCursorPage[T](ctx, c, u, req, nil)

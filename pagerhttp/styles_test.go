@@ -148,15 +148,24 @@ func TestCursorSettingsPanic(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
-			defer func() {
-				if r := recover(); r == nil {
-					t.Errorf("TokenFetch did not panic: %s", tt.reason)
-				}
-			}()
 			tt.ep.URL = "https://api.example.com/v1/things"
-			pagerhttp.TokenFetch[Rec](tt.ep)
+			mustPanic(t, func() { pagerhttp.TokenFetch[Rec](tt.ep) }, tt.reason)
 		})
 	}
+	ep := pagerhttp.Endpoint{URL: "https://api.example.com/graphql"}
+	mustPanic(t, func() { pagerhttp.GraphQLFetch[Rec](ep, "{}", nil) }, "GraphQLFetch needs the connection's path")
+	ep.Body = "{}"
+	mustPanic(t, func() { pagerhttp.NextURL[Rec](ep) }, "NextURL sends no Body")
+}
+
+func mustPanic(t *testing.T, f func(), reason string) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r == nil {
+			t.Errorf("no panic: %s", reason)
+		}
+	}()
+	f()
 }
 
 // TestCursorBodyNotRetried: a body that does not decode is not asked for
