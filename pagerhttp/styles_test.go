@@ -27,8 +27,9 @@ type style[T any] struct {
 
 // checkStyle checks the rules every source keeps on s: a walk yields every
 // item once, in order; nothing is fetched before the loop, nor after a
-// break; a walk that fails resumes from its PageError's Checkpoint; and
-// Prefetch yields the same.
+// break; a walk that fails resumes from its PageError's Checkpoint, a
+// walk stopped mid-page from its AllFrom Checkpoint; and Prefetch yields
+// the same.
 func checkStyle[T any](t *testing.T, s style[T]) {
 	t.Helper()
 	if s.want == nil {
@@ -86,6 +87,23 @@ func checkStyle[T any](t *testing.T, s style[T]) {
 				t.Errorf("ids over the resumed walks (-want +got):\n%s", diff)
 			}
 			return
+		}
+	})
+	t.Run("checkpoint", func(t *testing.T) {
+		// Stop after 7 items, mid-page, and go on from the Checkpoint.
+		srv := sim(t, apisim.Config{N: s.n})
+		c := client(t)
+		var cp pager.Checkpoint
+		got, err := pager.Collect(pager.Take(pager.AllFrom(ctx, s.src(srv.URL, c), &cp), 7))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rest, err := pager.Collect(pager.AllFrom(ctx, pager.Prefetch(s.src(srv.URL, c), 3), &cp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(s.want, ids(append(got, rest...))); diff != "" {
+			t.Errorf("ids before and after the checkpoint %v (-want +got):\n%s", cp, diff)
 		}
 	})
 	t.Run("prefetch", func(t *testing.T) {
