@@ -26,7 +26,8 @@ import (
 //
 // e.Items is the dotted path of the connection in the answer
 // ("data.repository.issues"); its items are its "nodes", or the "node" of
-// each of its "edges". The walk ends after a page whose
+// each of its "edges", but for null ones (GitHub's, for what the viewer
+// may not see). The walk ends after a page whose
 // pageInfo.hasNextPage is false or whose pageInfo.endCursor is null.
 //
 // An answer with "errors" is a [*GraphQLError], even with status 200 and
@@ -84,22 +85,30 @@ func graphQLErrors(obj map[string]json.RawMessage) error {
 }
 
 // connectionItems returns the items of the connection at path in obj: its
-// nodes, or its edges' nodes.
+// nodes, or its edges' nodes, leaving out those that are null.
 func connectionItems(obj map[string]json.RawMessage, path string) (map[string]json.RawMessage, json.RawMessage, error) {
 	raw, ok := field(obj, path)
 	var conn struct {
-		Nodes json.RawMessage
+		Nodes []json.RawMessage
 		Edges []struct{ Node json.RawMessage }
 	}
-	if !ok || isNull(raw) || json.Unmarshal(raw, &conn) != nil {
+	if !ok || isNull(raw) {
 		return nil, nil, fmt.Errorf("the answer has no connection at %q", path)
 	}
-	if conn.Nodes != nil || conn.Edges == nil {
-		return obj, conn.Nodes, nil
+	if err := json.Unmarshal(raw, &conn); err != nil {
+		return nil, nil, fmt.Errorf("decoding the connection at %q: %w", path, err)
 	}
-	nodes := make([]json.RawMessage, len(conn.Edges))
-	for i, edge := range conn.Edges {
-		nodes[i] = edge.Node
+	if conn.Nodes == nil && conn.Edges == nil {
+		return nil, nil, fmt.Errorf("the connection at %q has neither nodes nor edges: select one of them", path)
+	}
+	for _, edge := range conn.Edges {
+		conn.Nodes = append(conn.Nodes, edge.Node)
+	}
+	nodes := conn.Nodes[:0]
+	for _, node := range conn.Nodes {
+		if node != nil && !isNull(node) {
+			nodes = append(nodes, node)
+		}
 	}
 	items, err := json.Marshal(nodes)
 	return obj, items, err

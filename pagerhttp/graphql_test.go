@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -66,5 +67,20 @@ func TestGraphQLErrors(t *testing.T) {
 	}
 	if n := s.Stats().Requests; n != 1 {
 		t.Errorf("got %d requests, want 1: a GraphQL error is not retried", n)
+	}
+}
+
+// TestGraphQLNullNodes walks a connection with null nodes, as GitHub
+// sends for items the viewer may not see: they are left out.
+func TestGraphQLNullNodes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"data": {"search": {"nodes": [{"number": 1}, null, {"number": 3}],
+			"pageInfo": {"endCursor": "Y3Vyc29yOjM=", "hasNextPage": false}}}}`))
+	}))
+	defer srv.Close()
+	ep := pagerhttp.Endpoint{URL: srv.URL, Items: "data.search"}
+	got, err := pager.Collect(pager.All(context.Background(), pager.Token(pagerhttp.GraphQLFetch[issue](ep, "{}", nil))))
+	if err != nil || len(got) != 2 || got[0].Number != 1 || got[1].Number != 3 {
+		t.Errorf("got %v and %v, want issues 1 and 3", got, err)
 	}
 }
