@@ -1,7 +1,11 @@
 package pagerhttp_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"testing"
 
@@ -77,4 +81,18 @@ func TestNextURLJSONServer(t *testing.T) {
 				PageParam: "_page", LimitParam: "_per_page"}
 			return pagerhttp.NextURL[Rec](ep, append(opts, pager.PageSize(6))...)
 		}})
+}
+
+// TestNextURLCycle walks a server whose second page names itself as
+// next: ErrRepeatedToken, with each page yielded once.
+func TestNextURLCycle(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"results": [{"id": %d}], "next": "/things/?page=2"}`, len(r.URL.Query().Get("page"))+1)
+	}))
+	defer srv.Close()
+	ep := pagerhttp.Endpoint{URL: srv.URL + "/things/", Items: "results"}
+	got, err := pager.Collect(pager.All(context.Background(), pagerhttp.NextURL[Rec](ep)))
+	if len(got) != 2 || got[0].ID != 1 || got[1].ID != 2 || !errors.Is(err, pager.ErrRepeatedToken) {
+		t.Errorf("got %v and %v, want records 1 and 2 and ErrRepeatedToken", got, err)
+	}
 }
