@@ -218,14 +218,16 @@ func decodeCursorPage[T any](c *cursorClient, header http.Header, body []byte, r
 	if p.Next, err = c.nextCursor(header, obj, items); err != nil {
 		return p, err
 	}
+	var more bool // the body says more follow
 	if raw, ok := field(obj, c.e.HasMore); ok && !isNull(raw) {
-		var more bool
 		if err := json.Unmarshal(raw, &more); err != nil {
 			return p, fmt.Errorf("decoding %q: %w", c.e.HasMore, err)
 		}
 		p.Last = !more
 	}
 	switch {
+	case c.from.kind == inLastItem && len(p.Items) == 0 && more:
+		return p, fmt.Errorf("no items, but %q is true: no last item to take the cursor from", c.e.HasMore)
 	case c.from.kind == inLastItem && p.Next != "" && p.Next == req.Token:
 		return p, fmt.Errorf("the last item's %q is the cursor this page was asked for with, %q: %w", c.from.names[0], p.Next, pager.ErrRepeatedToken)
 	case c.changes && len(p.Items) == 0 && p.Next == req.Token:

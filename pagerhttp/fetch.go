@@ -33,7 +33,7 @@ func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 // they say (see [Place]): a keyset from the last item, a cursor in
 // headers, a cursor in a POST body. The walk ends after a page with no
 // cursor, or with HasMore false; with a [LastItem] cursor, on an empty
-// page. A last item whose cursor is the one its page was asked with would
+// page (an error if it says more follow). A last item whose cursor is the one its page was asked with would
 // repeat the page forever: it is an error wrapping
 // [pager.ErrRepeatedToken], not retried.
 func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {

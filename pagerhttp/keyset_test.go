@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,5 +67,20 @@ func TestKeysetStuck(t *testing.T) {
 	var pe *pager.PageError
 	if !errors.As(err, &pe) || pe.Checkpoint.Token != "ch_1" || pe.Attempts != 1 {
 		t.Errorf("got %#v, want a *PageError at the token ch_1 after 1 attempt (not retried)", err)
+	}
+}
+
+// TestKeysetEmptyButMore walks a server whose empty page says more
+// follow: with no last item, the walk cannot go on, and says so rather
+// than end as if the listing did.
+func TestKeysetEmptyButMore(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"object": "list", "has_more": true, "data": []}`))
+	}))
+	defer srv.Close()
+	ep := pagerhttp.Endpoint{URL: srv.URL, Items: "data", Cursor: pagerhttp.LastItem("id"), SendCursor: pagerhttp.Query("starting_after")}
+	_, err := pager.Collect(pager.All(context.Background(), pager.Token(pagerhttp.TokenFetch[charge](ep))))
+	if err == nil || !strings.Contains(err.Error(), `no items, but "has_more" is true`) {
+		t.Errorf("got %v, want an error that says the page is empty while has_more is true", err)
 	}
 }
