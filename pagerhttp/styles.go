@@ -7,11 +7,11 @@ import (
 )
 
 // A Place says where a cursor is. In a response, [Endpoint.Cursor] is
-// where the next page's cursor is read: a [BodyField], the [LastItem]'s
-// field, or one or more [Header]s. In a request, [Endpoint.SendCursor] is
-// where it is sent: one or more [Query] parameters or [Header]s, or a
-// [BodyField] of [Endpoint.Body]. The zero Place is the default of the
-// walk.
+// where the next page's cursor is read: a field of the body
+// ([BodyField]), a field of the page's last item ([LastItem]), or
+// headers ([Header]). In a request, [Endpoint.SendCursor] is where it is
+// sent: query parameters ([Query]), headers ([Header]), or a field of
+// [Endpoint.Body] ([BodyField]). The zero Place is the walk's default.
 //
 // A cursor read from a JSON string is that string; from a number, the
 // number as written; from an object with an "href" (a HAL or JSON:API
