@@ -521,12 +521,16 @@ func (s *Server) serveNomad(resp *response, r *http.Request) {
 
 func (s *Server) serveChanges(resp *response, r *http.Request) {
 	limit, ok := intParam(r, "limit", 1<<30, 1, 0)
+	if !ok {
+		badParam(resp.w, "Invalid limit.")
+		return
+	}
 	v1 := r.URL.Path == Changes1
 	since := r.URL.Query().Get("since")
 	off := 0
 	if since != "" && since != "0" {
 		n, err := strconv.Atoi(strings.Split(since, "-")[0])
-		if err != nil || n < 0 || !ok || (!v1 && !strings.Contains(since, "-g1AAAA")) {
+		if err != nil || n < 0 || (!v1 && !strings.Contains(since, "-g1AAAA")) {
 			badParam(resp.w, "Malformed sequence supplied in 'since' parameter.")
 			return
 		}
