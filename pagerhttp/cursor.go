@@ -170,16 +170,12 @@ func setField(obj map[string]any, path string, v any) {
 	}
 }
 
-// getCursorPage fetches the page at u, the request dressed by dress if
-// it is not nil, and decodes it.
+// getCursorPage fetches the page at u, the request dressed by dress, and
+// decodes it.
 //
 // TODO(lead): getPage's body bounds and error classes apply here too.
-func getCursorPage[T any](ctx context.Context, c *cursorClient, u string, req pager.Request, dress func(*http.Request)) (pager.Page[T], error) {
-	var dresses []func(*http.Request)
-	if dress != nil {
-		dresses = append(dresses, dress)
-	}
-	resp, err := c.do(ctx, u, "application/json", dresses...)
+func getCursorPage[T any](ctx context.Context, c *cursorClient, u string, req pager.Request, dress ...func(*http.Request)) (pager.Page[T], error) {
+	resp, err := c.do(ctx, u, "application/json", dress...)
 	if err != nil {
 		return pager.Page[T]{}, err
 	}

@@ -40,7 +40,7 @@ func NextURL[T any](e Endpoint, opts ...pager.Option) pager.Source[T] {
 	e.SendCursor = Query("-") // none: the URL carries the cursor
 	c := newCursorClient(e, "NextURL", params{limit: "-", page: "page"}, dialect{})
 	return urlWalk(c.httpClient, func(ctx context.Context, u string, req pager.Request) (pager.Page[T], error) {
-		p, err := getCursorPage[T](ctx, c, u, req, nil)
+		p, err := getCursorPage[T](ctx, c, u, req)
 		if err != nil || p.Next == "" {
 			return p, err
 		}
