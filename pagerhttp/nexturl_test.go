@@ -96,3 +96,20 @@ func TestNextURLCycle(t *testing.T) {
 		t.Errorf("got %v and %v, want records 1 and 2 and ErrRepeatedToken", got, err)
 	}
 }
+
+// TestNextURLInHeader walks next URLs given in a header, relative.
+func TestNextURLInHeader(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("p"))
+		if n < 3 {
+			w.Header().Set("X-Next-Page-Url", fmt.Sprintf("items?p=%d", n+1))
+		}
+		fmt.Fprintf(w, `[{"id": %d}]`, n)
+	}))
+	defer srv.Close()
+	ep := pagerhttp.Endpoint{URL: srv.URL + "/v2/items?p=0", Cursor: pagerhttp.Header("X-Next-Page-Url")}
+	got, err := pager.Collect(pager.All(context.Background(), pagerhttp.NextURL[Rec](ep)))
+	if err != nil || len(got) != 4 || got[3].ID != 3 {
+		t.Errorf("got %v and %v, want records 0 to 3", got, err)
+	}
+}
