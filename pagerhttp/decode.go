@@ -168,6 +168,9 @@ func field(obj map[string]json.RawMessage, path string) (json.RawMessage, bool) 
 	if path == "-" {
 		return nil, false
 	}
+	if raw, ok := obj[path]; ok { // a name with dots: "@odata.nextLink"
+		return raw, true
+	}
 	name, rest, nested := strings.Cut(path, ".")
 	raw, ok := obj[name]
 	if !ok || !nested {

@@ -113,6 +113,32 @@ type Endpoint struct {
 	HeaderTimeout, IdleTimeout time.Duration
 
 	clock clock // tests replace it
+
+	// The styles of styles.go: cursors anywhere, request bodies, totals
+	// in headers, change feeds.
+
+	// Cursor says where a response holds the next page's cursor (or URL,
+	// for NextURL); SendCursor where a request carries it. The defaults
+	// are BodyField(NextToken) and Query(TokenParam); NextURL's Cursor is
+	// BodyField("next"). See [Place].
+	Cursor, SendCursor Place
+
+	// Body is the JSON object sent as every request's body, with the
+	// method POST unless Method says otherwise. The page size goes in its
+	// field at LimitParam (a dotted path; none by default), and the cursor
+	// where SendCursor says.
+	Body string
+
+	// TotalHeader names the response header with the listing's total,
+	// which OffsetFetch and PageNumberFetch read when the body reports
+	// none: by default X-Total-Count, else the total after the slash of a
+	// Content-Range ("0-99/1234", as PostgREST sends); "-" for none.
+	TotalHeader string
+
+	// Pending names the body field of a change feed (ChangesFetch) that
+	// counts the changes after the page; 0 ends the walk. Default
+	// "pending".
+	Pending string
 }
 
 // ErrQuotaSpent reports that an API's rate-limit quota is spent until
@@ -207,9 +233,10 @@ func (c *httpClient) url(q url.Values) string {
 // is spent, and returns the response if its status is 2xx. Otherwise it
 // returns an *HTTPError, having drained and closed the body.
 //
-// The response's body is bounded by limit bytes (< 0: none) and by the
-// idle timeout; closing it ends the request.
-func (c *httpClient) do(ctx context.Context, u, accept string, limit int64) (*http.Response, error) {
+// Each of extra, if any, adds to the request before it is sent (a body,
+// headers). The response's body is bounded by limit bytes (< 0: none) and
+// by the idle timeout; closing it ends the request.
+func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extra ...func(*http.Request)) (*http.Response, error) {
 	target, err := url.Parse(u)
 	if err != nil {
 		return nil, c.fail(u, errors.New("not a valid URL")) // err quotes it whole
@@ -232,6 +259,9 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64) (*ht
 	}
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", accept)
+	}
+	for _, add := range extra {
+		add(req)
 	}
 	resp, err := c.send(ctx, cancel, req, limit)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 
 // OffsetFetch returns a FetchFunc for [pager.Offset] that asks e for a page with
 // the query parameters limit and offset (or e's LimitParam and OffsetParam)
-// and reads its items, Total and HasMore. It panics if e.URL is not a valid
+// and reads its items, Total (or a total in a header: see
+// [Endpoint.TotalHeader]) and HasMore. It panics if e.URL is not a valid
 // URL.
 //
 // A server that ignores the offset parameter (a static file, a parameter
@@ -45,8 +46,20 @@ func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 // meta.next_cursor) fails, naming that field, rather than end the walk
 // after its first page. HasMore true on an empty page without a token
 // fails with [ErrItemsMissing].
+//
+// If e sets Cursor, SendCursor or Body, the cursor is read and sent where
+// they say (see [Place]): a keyset from the last item, a cursor in
+// headers, a cursor in a POST body. The walk ends after a page with no
+// cursor, or with HasMore false; with a [LastItem] cursor, on an empty
+// page (an error if it says more follow). A last item whose cursor is the one its page was asked with would
+// repeat the page forever: it is an error wrapping
+// [pager.ErrRepeatedToken], not retried.
 func TokenFetch[T any](e Endpoint) pager.FetchFunc[T] {
-	c := newHTTPClient(e, "TokenFetch", params{limit: "pageSize", token: "pageToken"})
+	p := params{limit: "pageSize", token: "pageToken"}
+	if e.styled() {
+		return cursorFetch[T](newCursorClient(e, "TokenFetch", p, dialect{}))
+	}
+	c := newHTTPClient(e, "TokenFetch", p)
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
 		q := c.query(req.Limit)
 		if req.Token != "" {
@@ -78,35 +91,58 @@ func PageNumberFetch[T any](e Endpoint) pager.FetchFunc[T] {
 // a failed request or read is not retried.
 func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Request) (pager.Page[T], error) {
 	var p pager.Page[T]
-	resp, err := c.do(ctx, u, "application/json", c.e.MaxBodySize)
+	resp, body, err := c.fetchBody(ctx, u)
 	if err != nil {
 		return p, err
-	}
-	defer drainClose(resp.Body)
-	body, err := readBody(resp, c.e.MaxBodySize)
-	if err != nil {
-		var re *responseError
-		if errors.As(err, &re) {
-			return p, err
-		}
-		return p, &responseError{method: c.method, url: Redact(u), err: fmt.Errorf("reading the body: %w", err), retryable: true}
 	}
 	items, err := decodePage(c, body, &p, req)
 	if err == nil && c.style.byOffset {
 		err = c.pages.see(req.Offset, len(p.Items), items, c.e.OffsetParam)
 	}
 	if err != nil {
-		// A body cut short, whole as far as HTTP can tell (a proxy or a
-		// server that gave up), may come whole when asked again; any
-		// other body that does not decode will not.
-		var se *json.SyntaxError
-		cut := errors.As(err, &se) && se.Error() == "unexpected end of JSON input"
-		return pager.Page[T]{}, &responseError{method: c.method, url: Redact(u), err: err, retryable: cut}
+		return pager.Page[T]{}, c.decodeError(u, err)
+	}
+	if p.Total == 0 {
+		p.Total = headerTotal(resp.Header, c.e.TotalHeader)
 	}
 	if c.style.link {
 		p.Next, _ = nextLink(resp)
 	}
 	return p, nil
+}
+
+// fetchBody sends the request for u, dressed by extra, and reads the
+// response's body within the Endpoint's bounds. The response's body is
+// closed when it returns.
+func (c *httpClient) fetchBody(ctx context.Context, u string, extra ...func(*http.Request)) (*http.Response, []byte, error) {
+	resp, err := c.do(ctx, u, "application/json", c.e.MaxBodySize, extra...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer drainClose(resp.Body)
+	body, err := readBody(resp, c.e.MaxBodySize)
+	if err != nil {
+		var re *responseError
+		if errors.As(err, &re) {
+			return nil, nil, err
+		}
+		return nil, nil, &responseError{method: c.method, url: Redact(u), err: fmt.Errorf("reading the body: %w", err), retryable: true}
+	}
+	return resp, body, nil
+}
+
+// decodeError is err, from decoding the body of the answer for u. A body
+// cut short, whole as far as HTTP can tell (a proxy or a server that gave
+// up), may come whole when asked again; any other body that does not
+// decode will not.
+func (c *httpClient) decodeError(u string, err error) error {
+	return &responseError{method: c.method, url: Redact(u), err: err, retryable: cutShort(err)}
+}
+
+// cutShort reports whether err is a JSON body cut short.
+func cutShort(err error) bool {
+	var se *json.SyntaxError
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &se) && se.Error() == "unexpected end of JSON input"
 }
 
 // readBody reads resp's body into a buffer of its Content-Length, if it

@@ -2,6 +2,7 @@ package pagerhttp_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -108,35 +109,69 @@ func TestLinkLeavesOrigin(t *testing.T) {
 		{"file scheme", false, func(string) string { return "file:///etc/passwd" }, "", "only http(s) is followed"},
 		{"javascript scheme", false, func(string) string { return "javascript:alert(1)" }, "", "only http(s) is followed"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.label, func(t *testing.T) {
-			var next string
-			origin := newRecorder(t, tt.tls, func(w http.ResponseWriter, r *http.Request) { linkPage(next)(w, r) })
-			next = tt.next(origin.URL)
-			before := len(evil.requests()) + len(evilTLS.requests())
-			ep := pagerhttp.Endpoint{URL: origin.URL + "/items", Header: secretHeader(), Client: origin.Client()}
-			items, err := pager.Collect(pager.All(context.Background(), pagerhttp.Link[Rec](ep, retry5)))
-			var oe *pagerhttp.OriginError
-			var pe *pager.PageError
-			if !errors.As(err, &oe) || !errors.As(err, &pe) {
-				t.Fatalf("got %v, want a *PageError around an *OriginError: %s", err, tt.reason)
-			}
-			if len(items) != 1 || pe.Attempts != 1 {
-				t.Errorf("got %d items and %d attempts, want the first page's item and 1 attempt (not retried)", len(items), pe.Attempts)
-			}
-			if tt.wantHost != "" && oe.Host != tt.wantHost {
-				t.Errorf("got host %q, want %q", oe.Host, tt.wantHost)
-			}
-			if msg := oe.Error(); strings.Contains(msg, "s3cret") || !strings.HasPrefix(msg, "pagerhttp: ") {
-				t.Errorf("got message %q: want pagerhttp: …, without the query", msg)
-			}
-			if n := len(evil.requests()) + len(evilTLS.requests()) - before; n != 0 {
-				t.Errorf("the other origin got %d requests, want 0", n)
-			}
-			if n := len(origin.requests()); n != 1 {
-				t.Errorf("the origin got %d requests, want 1", n)
-			}
-		})
+	// The next URL comes in a Link header, or in the body (NextURL).
+	walks := []struct {
+		label string
+		page  func(next string) func(w http.ResponseWriter, r *http.Request)
+		src   func(ep pagerhttp.Endpoint) pager.Source[Rec]
+	}{
+		{"Link", linkPage, func(ep pagerhttp.Endpoint) pager.Source[Rec] { return pagerhttp.Link[Rec](ep, retry5) }},
+		{"NextURL", bodyNextPage, func(ep pagerhttp.Endpoint) pager.Source[Rec] {
+			ep.Items = "results"
+			return pagerhttp.NextURL[Rec](ep, retry5)
+		}},
+	}
+	for _, walk := range walks {
+		for _, tt := range tests {
+			t.Run(walk.label+"/"+tt.label, func(t *testing.T) {
+				testLeavesOrigin(t, tt.tls, tt.next, tt.wantHost, tt.reason, walk.page, walk.src, evil, evilTLS)
+			})
+		}
+	}
+}
+
+// bodyNextPage answers a page of one item that names next in its body, as
+// Django REST framework does.
+func bodyNextPage(next string) func(w http.ResponseWriter, r *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, _ := json.Marshal(next)
+		if next == "" {
+			n = []byte("null")
+		}
+		fmt.Fprintf(w, `{"results": [{"id": 1}], "next": %s}`, n)
+	}
+}
+
+// testLeavesOrigin walks src over a server whose page names the next URL
+// nextOf(its own URL), and checks that the walk ends there.
+func testLeavesOrigin(t *testing.T, tls bool, nextOf func(string) string, wantHost, reason string,
+	page func(next string) func(w http.ResponseWriter, r *http.Request), src func(pagerhttp.Endpoint) pager.Source[Rec], evil, evilTLS *recorder) {
+	t.Helper()
+	var next string
+	origin := newRecorder(t, tls, func(w http.ResponseWriter, r *http.Request) { page(next)(w, r) })
+	next = nextOf(origin.URL)
+	before := len(evil.requests()) + len(evilTLS.requests())
+	ep := pagerhttp.Endpoint{URL: origin.URL + "/items", Header: secretHeader(), Client: origin.Client()}
+	items, err := pager.Collect(pager.All(context.Background(), src(ep)))
+	var oe *pagerhttp.OriginError
+	var pe *pager.PageError
+	if !errors.As(err, &oe) || !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a *PageError around an *OriginError: %s", err, reason)
+	}
+	if len(items) != 1 || pe.Attempts != 1 {
+		t.Errorf("got %d items and %d attempts, want the first page's item and 1 attempt (not retried)", len(items), pe.Attempts)
+	}
+	if wantHost != "" && oe.Host != wantHost {
+		t.Errorf("got host %q, want %q", oe.Host, wantHost)
+	}
+	if msg := oe.Error(); strings.Contains(msg, "s3cret") || !strings.HasPrefix(msg, "pagerhttp: ") {
+		t.Errorf("got message %q: want pagerhttp: …, without the query", msg)
+	}
+	if n := len(evil.requests()) + len(evilTLS.requests()) - before; n != 0 {
+		t.Errorf("the other origin got %d requests, want 0", n)
+	}
+	if n := len(origin.requests()); n != 1 {
+		t.Errorf("the origin got %d requests, want 1", n)
 	}
 }
 

@@ -21,24 +21,9 @@ import (
 // resumes it. It panics if e.URL is not a valid URL.
 func Link[T any](e Endpoint, opts ...pager.Option) pager.Source[T] {
 	c := newHTTPClient(e, "Link", params{limit: "per_page", link: true})
-	// The walk's first token is e.URL itself: the page size, which only
-	// the walk knows, is added to it when it is fetched. A next link back
-	// to that first page is mapped to the first token, so that it counts
-	// as repeated. A StartToken among opts comes later and wins.
-	start := c.url(c.base.Query())
-	fetch := func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
-		first := c.url(c.query(req.Limit))
-		u := req.Token
-		if u == start {
-			u = first
-		}
-		p, err := getPage[T](ctx, c, u, req)
-		if p.Next == first {
-			p.Next = start
-		}
-		return p, err
-	}
-	return pager.Token(fetch, append([]pager.Option{pager.StartToken(start)}, opts...)...)
+	return urlWalk(c, func(ctx context.Context, u string, req pager.Request) (pager.Page[T], error) {
+		return getPage[T](ctx, c, u, req)
+	}, opts)
 }
 
 // nextLink returns the target of resp's Link header with rel="next",

@@ -6,7 +6,10 @@
 // 429s with Retry-After, 5xx, connections reset mid-body, truncated bodies,
 // NDJSON streams that end in an error line, short pages, records inserted
 // or deleted between pages, repeated and expired tokens, and page-number
-// endpoints that answer past their end with the last page.
+// endpoints that answer past their end with the last page. The endpoints
+// of styles.go imitate the pagination of real APIs beyond those: next
+// URLs in the body, totals in headers, keysets, cursors in headers and
+// POST bodies, GraphQL connections, change feeds.
 //
 // Everything a server does is decided by its seed and the requests it is
 // sent: whether a request meets a fault depends on the request's URL and on
@@ -184,7 +187,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.delay(r.Context(), d) {
 		return
 	}
-	if r.Method != http.MethodGet {
+	if r.Method != http.MethodGet && !posted(r.URL.Path) {
 		writeError(w, http.StatusMethodNotAllowed, "only GET is served")
 		return
 	}
@@ -212,7 +215,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Stream:
 		s.serveStream(resp, r)
 	default:
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		if !s.serveStyle(resp, r) {
+			writeError(w, http.StatusNotFound, "no such endpoint: "+r.URL.Path)
+		}
 	}
 }
 

@@ -1,0 +1,4 @@
+package pagerhttp
+
+// HeaderTotal is the total a response's headers report.
+var HeaderTotal = headerTotal
