@@ -39,18 +39,25 @@ func decodePage[T any](c *httpClient, body []byte, p *pager.Page[T], req pager.R
 	if body[0] == '[' {
 		return nil, fmt.Errorf("the body is a JSON array, not an object with the field %q: leave Endpoint.Items empty", c.e.Items)
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil {
+	// One pass over the body: the items, and the few fields read.
+	fields := make(map[string]*json.RawMessage, 4)
+	for _, name := range c.fieldNames() {
+		fields[name] = new(json.RawMessage)
+	}
+	items, err := decodeObject(body, c.e.Items, &p.Items, fields)
+	if err != nil {
 		return nil, fmt.Errorf("decoding the body: %w", err)
 	}
-	items, ok := field(obj, c.e.Items)
-	if !ok {
+	if items == nil {
 		return nil, fmt.Errorf("the body has no field %q (%s)", c.e.Items, fieldList(body))
 	}
-	if err := json.Unmarshal(items, &p.Items); err != nil {
-		return nil, fmt.Errorf("decoding the items in %q: %w", c.e.Items, err)
+	get := func(name string) (json.RawMessage, bool) {
+		if raw := fields[name]; raw != nil && *raw != nil {
+			return *raw, true
+		}
+		return nil, false
 	}
-	more, err := readFields(c, obj, p, req)
+	more, err := readFields(c, get, body, p, req)
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +67,25 @@ func decodePage[T any](c *httpClient, body []byte, p *pager.Page[T], req pager.R
 	return items, nil
 }
 
-// readFields reads the fields of obj other than the items into p, and
-// returns why more items follow, if the body says so: "total is 6".
-func readFields[T any](c *httpClient, obj map[string]json.RawMessage, p *pager.Page[T], req pager.Request) (more string, err error) {
+// fieldNames are the dotted paths of the fields that decodePage reads
+// besides the items.
+func (c *httpClient) fieldNames() []string {
+	names := []string{c.e.Total, c.e.HasMore}
+	if c.style.token != "" {
+		names = append(names, c.e.NextToken)
+	}
+	if c.style.page != "" {
+		names = append(names, c.e.TotalPages)
+	}
+	return slices.DeleteFunc(names, func(n string) bool { return n == "" || n == "-" })
+}
+
+// readFields reads the fields other than the items, which get returns,
+// into p, and returns why more items follow, if the body says so: "total
+// is 6".
+func readFields[T any](c *httpClient, get func(name string) (json.RawMessage, bool), body []byte, p *pager.Page[T], req pager.Request) (more string, err error) {
 	read := func(name string, into func(json.RawMessage) error) {
-		if raw, ok := field(obj, name); ok && err == nil && !isNull(raw) {
+		if raw, ok := get(name); ok && err == nil && !isNull(raw) {
 			if e := into(raw); e != nil {
 				err = fmt.Errorf("decoding %q: %w", name, e)
 			}
@@ -90,8 +111,11 @@ func readFields[T any](c *httpClient, obj map[string]json.RawMessage, p *pager.P
 		return e
 	})
 	if c.style.token != "" {
-		raw, ok := field(obj, c.e.NextToken)
+		raw, ok := get(c.e.NextToken)
 		if !ok && c.e.NextToken != "-" {
+			// No token: the last page, or a token under another name.
+			var obj map[string]json.RawMessage
+			_ = json.Unmarshal(body, &obj) // it decoded once already
 			if name, found := tokenLookalike(obj, req.Token); found {
 				return "", fmt.Errorf("the body has no field %q, but has %q: set Endpoint.NextToken to %q if it holds the next page's token", c.e.NextToken, name, name)
 			}

@@ -12,20 +12,23 @@ import (
 // decodeObject decodes body, a JSON object, in one streaming pass: the
 // array at the dotted path items into *into, and the value at each dotted
 // path in fields into the RawMessage it maps to (left nil where absent).
-// It reports whether the items were found. A path matches a key spelled
-// with dots in it too ("@odata.nextLink"), the whole key first.
+// It returns the JSON of the items, or nil if they were not found. A path
+// matches a key spelled with dots in it too ("@odata.nextLink").
 //
 // It fails where [json.Unmarshal] of the body would, and, where a key is
 // repeated, keeps the last value, as json.Unmarshal into a map does.
-func decodeObject[T any](body []byte, items string, into *[]T, fields map[string]*json.RawMessage) (bool, error) {
+func decodeObject[T any](body []byte, items string, into *[]T, fields map[string]*json.RawMessage) ([]byte, error) {
 	d := &scanner[T]{body: body, dec: json.NewDecoder(bytes.NewReader(body)), items: items, into: into, fields: fields}
 	if err := d.object(""); err != nil {
-		return false, err
+		if err == io.EOF { // the body ends inside the object: cut short
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
 	}
 	if _, err := d.dec.Token(); err != io.EOF {
-		return false, errors.New("invalid character after the top-level value")
+		return nil, errors.New("invalid character after the top-level value")
 	}
-	return d.found, nil
+	return d.span, nil
 }
 
 type scanner[T any] struct {
@@ -34,7 +37,7 @@ type scanner[T any] struct {
 	items  string
 	into   *[]T
 	fields map[string]*json.RawMessage
-	found  bool
+	span   []byte // the items' JSON; nil: not found
 }
 
 // object decodes the object that starts next, at the dotted path prefix
@@ -79,7 +82,8 @@ func (d *scanner[T]) value(path string) error {
 // array decodes the items, or null, into d.into, replacing any decoded
 // before under an earlier, repeated key.
 func (d *scanner[T]) array(path string) error {
-	d.found = true
+	start := d.next()
+	defer func() { d.span = d.body[start:d.dec.InputOffset()] }()
 	*d.into = (*d.into)[:0]
 	switch d.peek() {
 	case 'n':
@@ -127,7 +131,7 @@ func (d *scanner[T]) under(prefix string) bool {
 // reset forgets what was decoded under prefix.
 func (d *scanner[T]) reset(prefix string) {
 	if strings.HasPrefix(d.items, prefix) {
-		*d.into, d.found = nil, false
+		*d.into, d.span = nil, nil
 	}
 	for path, raw := range d.fields {
 		if strings.HasPrefix(path, prefix) {
@@ -136,10 +140,17 @@ func (d *scanner[T]) reset(prefix string) {
 	}
 }
 
+// next returns the offset in the body of the value that comes next.
+func (d *scanner[T]) next() int64 {
+	at := d.dec.InputOffset()
+	rest := d.body[at:]
+	return at + int64(len(rest)-len(bytes.TrimLeft(rest, " \t\r\n:,")))
+}
+
 // peek returns the first byte of the value that comes next, or 0.
 func (d *scanner[T]) peek() byte {
-	if rest := bytes.TrimLeft(d.body[d.dec.InputOffset():], " \t\r\n:,"); len(rest) > 0 {
-		return rest[0]
+	if at := d.next(); at < int64(len(d.body)) {
+		return d.body[at]
 	}
 	return 0
 }

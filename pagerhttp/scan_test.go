@@ -58,7 +58,8 @@ func FuzzDecodeObject(f *testing.F) {
 		}
 		var got []any
 		raw1, raw2 := new(json.RawMessage), new(json.RawMessage)
-		found, err := decodeObject(body, items, &got, map[string]*json.RawMessage{field1: raw1, field2: raw2})
+		span, err := decodeObject(body, items, &got, map[string]*json.RawMessage{field1: raw1, field2: raw2})
+		found := span != nil
 
 		var obj map[string]json.RawMessage
 		refErr := json.Unmarshal(body, &obj)
@@ -90,6 +91,9 @@ func FuzzDecodeObject(f *testing.F) {
 		}
 		if found != wantFound || !cmp.Equal(got, want) || (got == nil) != (want == nil) {
 			t.Fatalf("items %#v (found %v), want %#v (found %v)", got, found, want, wantFound)
+		}
+		if found && !bytes.Equal(span, bytes.TrimSpace(rawItems)) {
+			t.Fatalf("items' JSON %q, want %q", span, rawItems)
 		}
 		for _, f := range []struct {
 			path string
