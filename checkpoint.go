@@ -11,7 +11,7 @@ import (
 
 // A Checkpoint is a place in a walk between two items, from which a walk
 // can resume — in another process, after a crash — with no item repeated
-// and none skipped. [Track] keeps one up to date as it yields items.
+// and none skipped. [AllFrom] keeps one up to date as it yields items.
 //
 // For an Offset walk, Offset is the position of the next item and Skip is
 // 0. For a Token walk, Token is the token of the page that holds the next
@@ -94,22 +94,22 @@ func Resume(c Checkpoint) Option {
 	if c.Offset < 0 || c.Page < 0 || c.Skip < 0 {
 		panic("pager: Resume from a checkpoint with a negative offset, page or skip")
 	}
-	return optionFunc(func(cfg *config) {
+	return option{"Resume", fetchSrcs | ndjsonSrc | ndjsonOpenSrc, func(cfg *config) {
 		cfg.startOffset, cfg.startToken, cfg.skip = c.Offset, c.Token, c.Skip
 		if c.Page > 0 {
 			cfg.startPage = c.Page
 		}
-	})
+	}}
 }
 
 // dropDelivered drops the first skip items of p, the first page of a walk
-// resumed from a checkpoint, or returns the error that says it cannot.
-func dropDelivered[T any](p *Page[T], skip, attempts int) error {
-	if len(p.Items) < skip {
-		return &PageError{Offset: p.Offset, Token: p.Token, Attempts: attempts, Err: fmt.Errorf(
-			"pager: resumed page has %d items, fewer than the %d its checkpoint says were delivered: the listing or the page size changed", len(p.Items), skip)}
+// resumed from checkpoint at, or returns the error that says it cannot.
+func dropDelivered[T any](p *Page[T], at Checkpoint, attempts int) error {
+	if len(p.Items) < at.Skip {
+		return pageError(at, attempts, fmt.Errorf(
+			"pager: resumed page has %d items, fewer than the %d its checkpoint says were delivered: the listing or the page size changed", len(p.Items), at.Skip))
 	}
-	p.Items, p.Offset = p.Items[skip:], p.Offset+skip
+	p.Items, p.Offset = p.Items[at.Skip:], p.Offset+at.Skip
 	return nil
 }
 
@@ -133,18 +133,24 @@ const (
 	byPage
 )
 
-// Track is [All] for a walk that must survive a crash. It starts src's walk
+// AllFrom is [All] for a walk that must survive a crash. It starts src's walk
 // at *cp — or, if *cp is the zero Checkpoint, where src starts — and before
 // it yields each item it sets *cp to the place just after it. Save *cp once
 // the item is processed: a walk tracked from the saved value yields the
 // next item, having repeated and skipped none.
 //
-// Track panics if cp is nil or src is neither an Offset, Token or
-// PageNumber source nor a [Prefetch] of one.
-func Track[T any](ctx context.Context, src Source[T], cp *Checkpoint) iter.Seq2[T, error] {
+// AllFrom panics if cp is nil or src is neither an Offset, Token or
+// PageNumber source nor a [Prefetch] of one. A source of another type that
+// wraps one of those cannot be resumed through the wrapper, since what it
+// does to the pages is unknown: resume the inner source with AllFrom, and
+// apply the wrapper's work to the items it yields.
+func AllFrom[T any](ctx context.Context, src Source[T], cp *Checkpoint) iter.Seq2[T, error] {
+	if cp == nil {
+		panic("pager: AllFrom with a nil *Checkpoint")
+	}
 	r, ok := src.(resumable[T])
-	if !ok || cp == nil {
-		panic("pager: Track needs an Offset, Token or PageNumber source (or a Prefetch of one) and a *Checkpoint")
+	if !ok {
+		panic(fmt.Sprintf("pager: AllFrom of a %T: only an Offset, Token or PageNumber source, or a Prefetch of one, keeps checkpoints", src))
 	}
 	return func(yield func(T, error) bool) {
 		start := *cp

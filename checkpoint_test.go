@@ -114,7 +114,7 @@ func TestCrashAndResume(t *testing.T) {
 				crashAt := rng.IntN(n/2 + 1)
 				done := true
 				k := 0
-				for v, err := range pager.Track(context.Background(), src, &cp) {
+				for v, err := range pager.AllFrom(context.Background(), src, &cp) {
 					if err != nil {
 						t.Fatalf("%s: %v", name, err)
 					}
@@ -141,7 +141,7 @@ func TestTrackCheckpoints(t *testing.T) {
 	s := &scripted{pages: []pager.Page[int]{page("a", 0, 1), page("b"), page("", 2, 3)}}
 	var cp pager.Checkpoint
 	var got []pager.Checkpoint
-	for _, err := range pager.Track(context.Background(), pager.Token(s.fetch), &cp) {
+	for _, err := range pager.AllFrom(context.Background(), pager.Token(s.fetch), &cp) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,13 +162,13 @@ func TestResumeErrors(t *testing.T) {
 	srv := &pagetest.Server{N: 100, Clamp: 10}
 	// A token checkpoint given to an Offset walk is bad input, not a panic.
 	cp := pager.Checkpoint{Token: "@10"}
-	_, err := pager.Collect(pager.Track(context.Background(), pager.Offset(srv.Offset), &cp))
+	_, err := pager.Collect(pager.AllFrom(context.Background(), pager.Offset(srv.Offset), &cp))
 	if err == nil {
 		t.Error("token checkpoint on an Offset walk: got no error")
 	}
 	// The resumed page holds fewer items than the checkpoint says were delivered.
 	cp = pager.Checkpoint{Offset: 10, Token: "@10", Skip: 15}
-	_, err = pager.Collect(pager.Track(context.Background(), pager.Token(srv.Token), &cp))
+	_, err = pager.Collect(pager.AllFrom(context.Background(), pager.Token(srv.Token), &cp))
 	var pe *pager.PageError
 	if !errors.As(err, &pe) || pe.Token != "@10" || pe.Offset != 10 {
 		t.Errorf("got %v, want a *PageError at token @10, offset 10", err)
@@ -213,22 +213,22 @@ func TestDedupe(t *testing.T) {
 	if diff := cmp.Diff(pagetest.Ints(30), items); diff != "" {
 		t.Errorf("deduped (-want +got):\n%s", diff)
 	}
-	_, err = pager.Collect(pager.Unique(pager.All(context.Background(), pager.Offset(shifted, pager.PageSize(10))), id))
+	_, err = pager.Collect(pager.RejectDuplicates(pager.All(context.Background(), pager.Offset(shifted, pager.PageSize(10))), id))
 	if !errors.Is(err, pager.ErrDuplicate) {
-		t.Errorf("Unique: got %v, want ErrDuplicate", err)
+		t.Errorf("RejectDuplicates: got %v, want ErrDuplicate", err)
 	}
 }
 
 // TestIgnoredOffset is go-github #3976: an endpoint that ignores the offset
 // serves its first page for every request. With no total, the walk would
-// never end; Unique ends it at the first repeated item.
+// never end; RejectDuplicates ends it at the first repeated item.
 func TestIgnoredOffset(t *testing.T) {
 	calls := 0
 	first := func(context.Context, pager.Request) (pager.Page[int], error) {
 		calls++
 		return pager.Page[int]{Items: []int{1, 2, 3}}, nil
 	}
-	items, err := pager.Collect(pager.Unique(pager.All(context.Background(), pager.Offset(first)), func(i int) int { return i }))
+	items, err := pager.Collect(pager.RejectDuplicates(pager.All(context.Background(), pager.Offset(first)), func(i int) int { return i }))
 	if !errors.Is(err, pager.ErrDuplicate) || len(items) != 3 || calls != 2 {
 		t.Errorf("got %v after %d items and %d fetches, want ErrDuplicate after 3 and 2", err, len(items), calls)
 	}

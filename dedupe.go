@@ -7,7 +7,7 @@ import (
 )
 
 // ErrDuplicate reports an item whose key an earlier item of the sequence
-// had; see [Unique].
+// had; see [RejectDuplicates].
 var ErrDuplicate = errors.New("pager: duplicate item")
 
 // Dedupe returns seq without the items whose key an earlier item had. It
@@ -18,27 +18,27 @@ var ErrDuplicate = errors.New("pager: duplicate item")
 // Errors pass through. Dedupe remembers every key it has seen.
 //
 // A server that ignores the offset and serves the same page forever would
-// make Dedupe drop items forever: use [Unique] where that may happen.
+// make Dedupe drop items forever: use [RejectDuplicates] where that may happen.
 //
 // Dedupe panics if key is nil.
 func Dedupe[T any, K comparable](seq iter.Seq2[T, error], key func(T) K) iter.Seq2[T, error] {
 	return dedupe(seq, key, false)
 }
 
-// Unique returns seq, ending it with an error that wraps [ErrDuplicate] at
+// RejectDuplicates returns seq, ending it with an error that wraps [ErrDuplicate] at
 // the first item whose key an earlier item had. It turns a listing that
 // repeats itself — a server that ignores the offset or page parameter and
 // serves the first page again, a cursor that cycles — into an error rather
-// than an endless walk. Unique remembers every key it has seen.
+// than an endless walk. RejectDuplicates remembers every key it has seen.
 //
-// Unique panics if key is nil.
-func Unique[T any, K comparable](seq iter.Seq2[T, error], key func(T) K) iter.Seq2[T, error] {
+// RejectDuplicates panics if key is nil.
+func RejectDuplicates[T any, K comparable](seq iter.Seq2[T, error], key func(T) K) iter.Seq2[T, error] {
 	return dedupe(seq, key, true)
 }
 
 func dedupe[T any, K comparable](seq iter.Seq2[T, error], key func(T) K, strict bool) iter.Seq2[T, error] {
 	if key == nil {
-		panic("pager: Dedupe or Unique with a nil key func")
+		panic("pager: Dedupe or RejectDuplicates with a nil key func")
 	}
 	return func(yield func(T, error) bool) {
 		seen := make(map[K]int) // key → index of its first item

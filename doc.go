@@ -3,19 +3,24 @@
 // the fetching.
 //
 //	src := pager.Offset(fetchRuns, pager.PageSize(200), pager.MaxPageSize(1000))
-//	for run, err := range pager.All(ctx, src) {
+//	for run, err := range pager.All(ctx, pager.Prefetch(src, 4)) {
 //		if err != nil {
 //			return err // a *PageError says where to resume
 //		}
 //		…
 //	}
 //
+// The package is the iterator model alone; package
+// [github.com/pagerseq/pager/pagerhttp] builds its sources and fetch
+// functions for HTTP APIs.
+//
 // # Sources
 //
 // A [Source] walks the pages of one listing. [Offset] walks limit/offset
 // listings, [Token] walks cursor listings (nextPageToken), [PageNumber]
-// walks ?page=N listings, and [NDJSON] reads a stream of JSON lines. The
-// first three call a [FetchFunc] that asks the server for one page and
+// walks ?page=N listings; [NDJSON] reads a stream of JSON lines from a
+// reader, and [NDJSONOpen] from a stream it opens, again where it broke.
+// The first three call a [FetchFunc] that asks the server for one page and
 // fills a [Page] with what it answered; the source decides what to ask next
 // and when the listing is over:
 //
@@ -26,26 +31,27 @@
 //   - A Token walk ends on an empty Next. Empty pages with a Next are walked
 //     through; a Next already used ends the walk with [ErrRepeatedToken].
 //
-// For HTTP APIs, an [Endpoint] says where and how to ask, and [OffsetFetch],
-// [TokenFetch] and [PageFetch] make the FetchFunc; [Link] follows Link
-// headers and [NDJSONStream] reads a stream over HTTP.
-//
 // Sources are values: building one does no I/O, and each range over
-// [Source.Pages] or [All] walks the listing from its start option again.
-// [Track] keeps a [Checkpoint] after every item, from which a walk resumes
-// in another process with nothing repeated or skipped.
+// [Source.Pages] or [All] walks the listing from its start again. Each
+// [Option] says which sources it applies to; a source given another panics
+// when it is built.
 //
 // # Errors
 //
 // Every sequence here yields at most one error, as its last element: the
 // loop may return on it or range on, and nothing follows it. A failed page
-// is a [*PageError] that says where to resume ([StartOffset] or
-// [StartToken]) and wraps the cause for [errors.Is] and [errors.As]; a bad
-// NDJSON line is a [*LineError] that says which line. [Retry] retries
-// failed fetches with backoff before a page counts as failed.
+// is a [*PageError] that wraps the cause for [errors.Is] and [errors.As],
+// and holds the [Checkpoint] to resume from: [Resume](pe.Checkpoint) starts
+// a walk of the same source at the failed page, with nothing repeated or
+// skipped. A bad NDJSON line is a [*LineError] that says which line. [Retry]
+// retries failed fetches with backoff before a page counts as failed.
+//
+// [AllFrom] keeps a Checkpoint just past every item it yields, so that a
+// walk resumes after a crash, in another process, after the last item
+// processed.
 //
 // [Collect] returns the items seen before an error together with it.
-// [Values] and [Keyed] adapt a sequence to [slices.Collect], [slices.Sorted]
+// [Values] and [KeyBy] adapt a sequence to [slices.Collect], [slices.Sorted]
 // and [maps.Collect], which know nothing of errors, without losing the error.
 //
 // # Stopping early
@@ -56,22 +62,23 @@
 //
 // # Goroutines and cancellation
 //
-// The Offset, Token and PageNumber sources, and [All], [Take] and [Filter]
-// over them, run on the caller's goroutine and start none. A done context
-// ends a walk with its error (wrapped in a *PageError) before the next
-// fetch, and wakes a retry's sleep. [Prefetch] fetches ahead on other
-// goroutines under a context of its own, which it cancels when the loop
-// ends; every goroutine it started has exited before the range statement
-// returns. So does an [NDJSON] walk, which reads the stream on a goroutine
-// of its own and decodes lines on up to GOMAXPROCS more; a done context
-// ends it with ctx.Err(), closing the reader (an HTTP body) to stop a read
-// in flight (see NDJSON for a reader that cannot be closed).
+// The Offset, Token, PageNumber and NDJSON sources, and [All], [Take] and
+// [Filter] over them, run on the caller's goroutine and start none (NDJSON
+// decodes long runs of lines on a few goroutines of its own, which it waits
+// for). A done context ends a walk with its error before the next fetch or
+// read, and wakes a retry's sleep. [Prefetch] fetches ahead on other
+// goroutines under a context of its own.
 //
-// All pulls the pages of a Source written outside this package on a
-// coroutine ([iter.Pull2]), and those of a Prefetch or an NDJSON source
-// from their goroutines, so that the loop body stays inlined. On break,
-// Take, an error or the end, All stops such a walk before the range
-// statement returns. If the loop body panics and the panic is recovered,
-// the walk is stopped when the garbage collector finds it unreachable
-// instead; range over [Source.Pages] where that must happen at once.
+// Every walk cleans up before the range statement over it returns, however
+// the loop ends: by break, by Take, by an error, or by a panic in the loop
+// body that a caller recovers. Fetches in flight are canceled and every
+// goroutine the walk started has exited. The loop body always runs on the
+// caller's goroutine.
+//
+// [All] inlines the loop body into its own walk of the Offset, Token and
+// PageNumber sources, which hold nothing to clean up; every other source,
+// a Source written outside this package included, it ranges through the
+// source's Pages, whose defers clean up. A loop body with a long, cold
+// path (logging, building an error) runs fastest when that path calls a
+// function: the compiler then inlines the rest.
 package pager

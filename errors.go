@@ -23,18 +23,28 @@ var ErrTotalChanged = errors.New("pager: listing total changed during the walk")
 var ErrLineTooLong = errors.New("pager: NDJSON line too long")
 
 // A PageError reports a page that could not be fetched, and where to resume:
-// [StartOffset](Offset) for an Offset walk, [StartToken](Token) for a Token
-// walk, [StartPage](Page) and StartOffset(Offset) for a PageNumber walk.
-// Every page error an Offset, Token or PageNumber walk yields is a
-// *PageError.
+// [Resume](Checkpoint) starts a walk of the same source at the failed page,
+// with nothing repeated or skipped. Every page error an Offset, Token,
+// PageNumber or NDJSONOpen walk yields is a *PageError.
 type PageError struct {
 	Offset   int    // where the failed page starts
 	Token    string // the token the failed page was (or would have been) fetched with
 	Page     int    // PageNumber walks: the number of the failed page; 0 for others
 	Attempts int    // how many times the page was tried; 0 if it never was
 	Err      error  // the cause
+
+	// Checkpoint is where to resume: the failed page, less the items of
+	// it that a resumed walk had already delivered.
+	Checkpoint Checkpoint
 }
 
+// pageError returns the *PageError for a page at cp that failed with err
+// after the given attempts.
+func pageError(cp Checkpoint, attempts int, err error) *PageError {
+	return &PageError{Offset: cp.Offset, Token: cp.Token, Page: cp.Page, Attempts: attempts, Err: err, Checkpoint: cp}
+}
+
+// Error says which page failed, after how many attempts, and why.
 func (e *PageError) Error() string {
 	var b strings.Builder
 	switch {
@@ -68,6 +78,7 @@ type LineError struct {
 	Excerpt string
 }
 
+// Error says which line failed, where it starts, and why.
 func (e *LineError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "pager: line %d (byte %d): %s", e.Line, e.Offset, strings.TrimPrefix(e.Err.Error(), "pager: "))

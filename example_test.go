@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pagerseq/pager"
@@ -121,10 +122,10 @@ func ExampleValues() {
 	// [R1 R2 R3 R4 R5 R6 R7]
 }
 
-func ExampleKeyed() {
+func ExampleKeyBy() {
 	ctx := context.Background()
 	var err error
-	byID := maps.Collect(pager.Keyed(pager.All(ctx, pager.Offset(fetchRuns, pager.PageSize(3))), func(r Run) string { return r.ID }, &err))
+	byID := maps.Collect(pager.KeyBy(pager.All(ctx, pager.Offset(fetchRuns, pager.PageSize(3))), func(r Run) string { return r.ID }, &err))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -164,7 +165,7 @@ func ExamplePageError() {
 			break
 		}
 		fmt.Println(err)
-		opts = []pager.Option{pager.StartOffset(pe.Offset)}
+		opts = []pager.Option{pager.Resume(pe.Checkpoint)}
 	}
 	fmt.Println(ids)
 	// Output:
@@ -224,6 +225,119 @@ func ExampleOnPage() {
 
 // quietRuns is fetchRuns without the printing.
 func quietRuns(ctx context.Context, req pager.Request) (pager.Page[Run], error) {
-	end := min(req.Offset+min(req.Limit, 3), len(runs))
-	return pager.Page[Run]{Items: runs[req.Offset:end], Total: len(runs)}, nil
+	start := min(req.Offset, len(runs)) // Prefetch may guess past the end
+	end := min(start+min(req.Limit, 3), len(runs))
+	return pager.Page[Run]{Items: runs[start:end], Total: len(runs)}, nil
+}
+
+func ExamplePrefetch() {
+	// Fetch up to 4 pages at once: an Offset walk knows the offsets ahead.
+	// The items come out in order, exactly as from a sequential walk.
+	src := pager.Prefetch(pager.Offset(quietRuns, pager.PageSize(3)), 4)
+	for run, err := range pager.All(context.Background(), src) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Print(run.ID, " ")
+	}
+	fmt.Println()
+	// Output:
+	// r1 r2 r3 r4 r5 r6 r7
+}
+
+// A walk kept in a Checkpoint resumes after the last item processed, in
+// this process or another: here the first walk stops after r4 (as a crash
+// would), and the second resumes from the saved checkpoint.
+func ExampleAllFrom() {
+	ctx := context.Background()
+	src := pager.Token(fetchObjects, pager.PageSize(2))
+	var saved pager.Checkpoint // in a file or a database row, in real use
+	for run, err := range pager.AllFrom(ctx, src, &saved) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println("first walk:", run.ID)
+		if run.ID == "r4" {
+			break
+		}
+	}
+	fmt.Println("saved:", saved)
+	for run, err := range pager.AllFrom(ctx, src, &saved) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println("second walk:", run.ID)
+	}
+	// Output:
+	// first walk: r1
+	// first walk: r2
+	// first walk: r3
+	// first walk: r4
+	// saved: offset=4&token=4
+	// second walk: r5
+	// second walk: r6
+	// second walk: r7
+}
+
+// fetchObjects serves runs by page token: the token is the offset of the
+// page, as a string, and the page is up to 3 runs long.
+func fetchObjects(ctx context.Context, req pager.Request) (pager.Page[Run], error) {
+	off := 0
+	if req.Token != "" {
+		off, _ = strconv.Atoi(req.Token)
+	}
+	end := min(off+min(req.Limit, 3), len(runs))
+	p := pager.Page[Run]{Items: runs[off:end]}
+	if end < len(runs) {
+		p.Next = strconv.Itoa(end)
+	}
+	return p, nil
+}
+
+func ExamplePageNumber() {
+	// GET /events?page=N&per_page=3, with the number of pages in the answer.
+	fetch := func(ctx context.Context, req pager.Request) (pager.Page[Run], error) {
+		fmt.Printf("GET /events?page=%d&per_page=%d\n", req.Page, req.Limit)
+		start := min((req.Page-1)*req.Limit, len(runs))
+		end := min(start+req.Limit, len(runs))
+		pages := (len(runs) + req.Limit - 1) / req.Limit
+		return pager.Page[Run]{Items: runs[start:end], Last: req.Page >= pages}, nil
+	}
+	ids, err := pager.Collect(pager.Map(pager.All(context.Background(), pager.PageNumber(fetch, pager.PageSize(3))),
+		func(r Run) string { return r.ID }))
+	fmt.Println(ids, err)
+	// Output:
+	// GET /events?page=1&per_page=3
+	// GET /events?page=2&per_page=3
+	// GET /events?page=3&per_page=3
+	// [r1 r2 r3 r4 r5 r6 r7] <nil>
+}
+
+// A listing that changes during an offset walk shifts items: an insertion
+// at the front makes the next page start with an item already seen. Dedupe
+// drops it.
+func ExampleDedupe() {
+	listing := []Run{{"r1", "ok"}, {"r2", "ok"}, {"r3", "ok"}, {"r4", "ok"}}
+	fetch := func(ctx context.Context, req pager.Request) (pager.Page[Run], error) {
+		if req.Offset == 2 { // r0 was inserted while the first page was processed
+			listing = append([]Run{{"r0", "new"}}, listing...)
+		}
+		end := min(req.Offset+2, len(listing))
+		return pager.Page[Run]{Items: listing[req.Offset:end]}, nil
+	}
+	seq := pager.Dedupe(pager.All(context.Background(), pager.Offset(fetch, pager.PageSize(2))),
+		func(r Run) string { return r.ID })
+	for run, err := range seq {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Print(run.ID, " ")
+	}
+	fmt.Println()
+	// Output:
+	// r1 r2 r3 r4
 }

@@ -7,7 +7,7 @@ import (
 
 // WithSleep replaces the sleep between retries, so tests never sleep for real.
 func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
-	return optionFunc(func(c *config) { c.sleep = f })
+	return option{"WithSleep", allSrcs, func(c *config) { c.sleep = f }}
 }
 
 // Sleep is the real sleep between retries.
@@ -15,12 +15,5 @@ var Sleep = sleep
 
 // WithNow replaces the clock that times pages for OnPage.
 func WithNow(now func() time.Time) Option {
-	return optionFunc(func(c *config) { c.now = now })
-}
-
-// WithClock makes e's rate-limit pacing and Retry-After dates use now and
-// sleep instead of the real time.
-func WithClock(e Endpoint, now func() time.Time, sleep func(ctx context.Context, d time.Duration) error) Endpoint {
-	e.clock = clock{nowFunc: now, sleepFunc: sleep}
-	return e
+	return option{"WithNow", allSrcs, func(c *config) { c.now = now }}
 }

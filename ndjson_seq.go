@@ -57,7 +57,7 @@ func NDJSON[T any](r io.Reader, opts ...Option) Source[T] {
 	if r == nil {
 		panic("pager: NDJSON with a nil io.Reader")
 	}
-	return &ndjsonSource[T]{r: r, cfg: newConfig(opts)}
+	return &ndjsonSource[T]{r: r, cfg: newConfig(ndjsonSrc, opts)}
 }
 
 // errWalkedTwice ends a second walk of an NDJSON source.

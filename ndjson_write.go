@@ -29,7 +29,7 @@ func WriteNDJSON[T any](w io.Writer, seq iter.Seq2[T, error], opts ...Option) (i
 	if w == nil || seq == nil {
 		panic("pager: WriteNDJSON with a nil io.Writer or sequence")
 	}
-	c := newConfig(opts)
+	c := newConfig(writeSrc, opts)
 	lw := &lineWriter{w: w, encode: c.encode}
 	lw.enc = json.NewEncoder(&lw.buf)
 	for v, err := range seq {

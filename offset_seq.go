@@ -21,7 +21,7 @@ func Offset[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	if fetch == nil {
 		panic("pager: Offset with a nil FetchFunc")
 	}
-	c := newConfig(opts)
+	c := newConfig(offsetSrc, opts)
 	if c.startToken != "" {
 		panic("pager: StartToken (or a Token walk's checkpoint) given to an Offset source")
 	}
@@ -64,14 +64,12 @@ type offsetWalker[T any] struct {
 	done   bool
 }
 
-func (w *offsetWalker[T]) stop() { w.done = true }
-
 func (w *offsetWalker[T]) next() (Page[T], error) {
 	if w.done {
 		return Page[T]{}, errEnd
 	}
 	req := w.request()
-	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, req.Offset)
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, Checkpoint{Offset: req.Offset})
 	return w.take(req, p, t, err)
 }
 
@@ -92,7 +90,7 @@ func (w *offsetWalker[T]) take(req Request, p Page[T], t tries, err error) (Page
 		return Page[T]{}, errEnd
 	}
 	if err := w.checkTotal(p.Total); err != nil {
-		return Page[T]{}, &PageError{Offset: req.Offset, Attempts: t.n, Err: err}
+		return Page[T]{}, pageError(Checkpoint{Offset: req.Offset}, t.n, err)
 	}
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)

@@ -265,7 +265,7 @@ func TestOffsetBadOptions(t *testing.T) {
 		{"MaxLineSize(0)", func() { pager.MaxLineSize(0) }},
 		{"nil option", func() { pager.Offset(srv.Offset, nil) }},
 		{"nil token fetch", func() { pager.Token[int](nil) }},
-		{"All(nil)", func() { pager.All[int](context.Background(), nil) }},
+		{"ranging over All(nil)", func() { pager.Collect(pager.All[int](context.Background(), nil)) }},
 		{"Take(-1)", func() { pager.Take(pager.All(context.Background(), pager.Offset(srv.Offset)), -1) }},
 		{"Filter(nil)", func() { pager.Filter(pager.All(context.Background(), pager.Offset(srv.Offset)), nil) }},
 		{"Values(nil)", func() { pager.Values(pager.All(context.Background(), pager.Offset(srv.Offset)), nil) }},

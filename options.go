@@ -6,15 +6,50 @@ import (
 	"time"
 )
 
-// An Option configures a source. Options that do not concern a source are
-// ignored by it, except where their doc says otherwise.
+// An Option configures a source. Each option's doc says which sources it
+// applies to; a source given one that does not apply to it panics when it
+// is built, naming the option and the source.
 type Option interface {
 	apply(*config)
+	// applies reports the option's name, and the sources it applies to.
+	applies() (string, sources)
 }
 
-type optionFunc func(*config)
+// sources is a set of the kinds of source an option applies to.
+type sources uint8
 
-func (f optionFunc) apply(c *config) { f(c) }
+const (
+	offsetSrc sources = 1 << iota
+	tokenSrc
+	pageSrc
+	ndjsonSrc     // NDJSON: a reader
+	ndjsonOpenSrc // NDJSONOpen: a stream opened again where it broke
+	writeSrc      // WriteNDJSON
+
+	fetchSrcs = offsetSrc | tokenSrc | pageSrc
+	allSrcs   = fetchSrcs | ndjsonSrc | ndjsonOpenSrc | writeSrc
+)
+
+// sourceNames name the kinds of source in panics.
+var sourceNames = map[sources]string{
+	offsetSrc:     "an Offset source",
+	tokenSrc:      "a Token source",
+	pageSrc:       "a PageNumber source",
+	ndjsonSrc:     "an NDJSON source",
+	ndjsonOpenSrc: "an NDJSONOpen source",
+	writeSrc:      "WriteNDJSON",
+}
+
+// option is every Option of the package: a name, the sources it applies
+// to, and what it sets.
+type option struct {
+	name string
+	to   sources
+	set  func(*config)
+}
+
+func (o option) apply(c *config)            { o.set(c) }
+func (o option) applies() (string, sources) { return o.name, o.to }
 
 // config is what the options set. Its zero value is not ready for use:
 // newConfig fills in the defaults.
@@ -45,7 +80,9 @@ const (
 	defaultMaxLineSize = 64 << 20
 )
 
-func newConfig(opts []Option) config {
+// newConfig returns the configuration of a source of the given kind, the
+// defaults overridden by opts. It panics if an option does not apply.
+func newConfig(kind sources, opts []Option) config {
 	c := config{
 		pageSize:    defaultPageSize,
 		maxLineSize: defaultMaxLineSize,
@@ -55,7 +92,10 @@ func newConfig(opts []Option) config {
 	}
 	for _, o := range opts {
 		if o == nil {
-			panic("pager: nil Option")
+			panic("pager: nil Option given to " + sourceNames[kind])
+		}
+		if name, to := o.applies(); to&kind == 0 {
+			panic(fmt.Sprintf("pager: %s does not apply to %s", name, sourceNames[kind]))
 		}
 		o.apply(&c)
 	}
@@ -74,14 +114,14 @@ func (c *config) limit() int {
 // default is 100. It panics if n < 1.
 func PageSize(n int) Option {
 	mustPositive("PageSize", n)
-	return optionFunc(func(c *config) { c.pageSize = n })
+	return option{"PageSize", fetchSrcs, func(c *config) { c.pageSize = n }}
 }
 
 // MaxPageSize sets the server's cap on the page size: requests never ask for
 // more. It panics if n < 1.
 func MaxPageSize(n int) Option {
 	mustPositive("MaxPageSize", n)
-	return optionFunc(func(c *config) { c.maxPageSize = n })
+	return option{"MaxPageSize", fetchSrcs, func(c *config) { c.maxPageSize = n }}
 }
 
 // StartOffset resumes an Offset walk at item n (for example at a
@@ -91,14 +131,14 @@ func StartOffset(n int) Option {
 	if n < 0 {
 		panic(fmt.Sprintf("pager: StartOffset(%d): negative offset", n))
 	}
-	return optionFunc(func(c *config) { c.startOffset = n })
+	return option{"StartOffset", fetchSrcs | ndjsonSrc | ndjsonOpenSrc, func(c *config) { c.startOffset = n }}
 }
 
 // StartToken resumes a Token walk with tok as the first page's token (for
 // example a [PageError]'s Token, or the Next of the last page processed).
 // Offset sources panic when given it.
 func StartToken(tok string) Option {
-	return optionFunc(func(c *config) { c.startToken = tok })
+	return option{"StartToken", tokenSrc, func(c *config) { c.startToken = tok }}
 }
 
 // StartPage resumes a PageNumber walk at page n (for example at a
@@ -107,7 +147,7 @@ func StartToken(tok string) Option {
 // panics if n < 1.
 func StartPage(n int) Option {
 	mustPositive("StartPage", n)
-	return optionFunc(func(c *config) { c.startPage = n })
+	return option{"StartPage", pageSrc, func(c *config) { c.startPage = n }}
 }
 
 // StopOnShortPage makes an Offset walk end after a page with fewer items than
@@ -115,7 +155,7 @@ func StartPage(n int) Option {
 // pages before the end: many clamp the limit or cut pages short under load,
 // and the default (end on an empty page, Last, or Total) loses nothing then.
 func StopOnShortPage() Option {
-	return optionFunc(func(c *config) { c.shortEnds = true })
+	return option{"StopOnShortPage", offsetSrc | pageSrc, func(c *config) { c.shortEnds = true }}
 }
 
 // StrictTotal makes an Offset walk fail when the Total the server reports
@@ -125,14 +165,14 @@ func StopOnShortPage() Option {
 // before yielding it. Without StrictTotal, a changed Total is only seen in
 // the pages' Total fields.
 func StrictTotal() Option {
-	return optionFunc(func(c *config) { c.strictTotal = true })
+	return option{"StrictTotal", offsetSrc | pageSrc, func(c *config) { c.strictTotal = true }}
 }
 
 // MaxLineSize sets the longest NDJSON line accepted, in bytes; the default
 // is 64 MiB. It panics if n < 1.
 func MaxLineSize(n int) Option {
 	mustPositive("MaxLineSize", n)
-	return optionFunc(func(c *config) { c.maxLineSize = n })
+	return option{"MaxLineSize", ndjsonSrc | ndjsonOpenSrc, func(c *config) { c.maxLineSize = n }}
 }
 
 // SkipBadLines makes an NDJSON walk skip the lines it cannot use — a line
@@ -149,7 +189,7 @@ func SkipBadLines(report func(*LineError) error) Option {
 	if report == nil {
 		panic("pager: SkipBadLines with a nil func")
 	}
-	return optionFunc(func(c *config) { c.skipBad = report })
+	return option{"SkipBadLines", ndjsonSrc | ndjsonOpenSrc, func(c *config) { c.skipBad = report }}
 }
 
 // DecodeWith makes an NDJSON walk decode each line with unmarshal instead of
@@ -165,7 +205,7 @@ func DecodeWith(unmarshal func(data []byte, v any) error) Option {
 	if unmarshal == nil {
 		panic("pager: DecodeWith with a nil func")
 	}
-	return optionFunc(func(c *config) { c.decode = unmarshal })
+	return option{"DecodeWith", ndjsonSrc | ndjsonOpenSrc, func(c *config) { c.decode = unmarshal }}
 }
 
 // EncodeWith makes [WriteNDJSON] encode each item with marshal instead of
@@ -176,7 +216,7 @@ func EncodeWith(marshal func(v any) ([]byte, error)) Option {
 	if marshal == nil {
 		panic("pager: EncodeWith with a nil func")
 	}
-	return optionFunc(func(c *config) { c.encode = marshal })
+	return option{"EncodeWith", writeSrc, func(c *config) { c.encode = marshal }}
 }
 
 func mustPositive(name string, n int) {

@@ -34,7 +34,7 @@ func PageNumber[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	if fetch == nil {
 		panic("pager: PageNumber with a nil FetchFunc")
 	}
-	c := newConfig(opts)
+	c := newConfig(pageSrc, opts)
 	if c.startToken != "" {
 		panic("pager: StartToken given to a PageNumber source; use StartPage")
 	}
@@ -80,15 +80,14 @@ type pageWalker[T any] struct {
 	done    bool
 }
 
-func (w *pageWalker[T]) stop() { w.done = true }
-
 func (w *pageWalker[T]) next() (Page[T], error) {
 	if w.done {
 		return Page[T]{}, errEnd
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Page: w.page, Limit: w.src.cfg.limit()}
-	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
+	at := Checkpoint{Offset: w.offset, Page: req.Page, Skip: w.skip}
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, at)
 	if err != nil {
 		return Page[T]{}, err
 	}
@@ -105,7 +104,7 @@ func (w *pageWalker[T]) next() (Page[T], error) {
 	w.prev = p.Items
 	w.done = isLast(&w.src.cfg, p, w.offset, req.Limit)
 	if w.skip > 0 {
-		if err := dropDelivered(&p, w.skip, t.n); err != nil {
+		if err := dropDelivered(&p, at, t.n); err != nil {
 			w.done = true
 			return Page[T]{}, err
 		}
@@ -133,6 +132,6 @@ func (w *pageWalker[T]) repeated(req Request, attempts int) error {
 	if len(w.prev) < full {
 		return errEnd
 	}
-	return &PageError{Offset: w.offset, Page: req.Page, Attempts: attempts, Err: fmt.Errorf(
-		"%w (page %d): the server ignores the page parameter, or answers past its end with its last page", ErrRepeatedPage, req.Page-1)}
+	return pageError(Checkpoint{Offset: w.offset, Page: req.Page}, attempts, fmt.Errorf(
+		"%w (page %d): the server ignores the page parameter, or answers past its end with its last page", ErrRepeatedPage, req.Page-1))
 }

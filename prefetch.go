@@ -155,6 +155,7 @@ type outcome[T any] struct {
 // goroutine. Its stop ends the walk normally; abandon ends it after a panic.
 type prefetchWalker[T any] interface {
 	walker[T]
+	stop()
 	abandon()
 }
 
@@ -209,8 +210,6 @@ type readAheadSource[T any] struct {
 func (s *readAheadSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return prefetchPages(ctx, s.begin)
 }
-
-func (s *readAheadSource[T]) walk(ctx context.Context) walker[T] { return s.begin(ctx) }
 
 // readAhead is a walk of a readAheadSource: a producer goroutine walks the
 // source and sends its pages on pages, which holds n-1: with the page in
@@ -276,7 +275,7 @@ func produce[T any](c *crew, src Source[T], pages chan<- outcome[T]) {
 	returned = true
 }
 
-// resumableReadAhead is a readAheadSource over a source that [Track] can
+// resumableReadAhead is a readAheadSource over a source that [AllFrom] can
 // start at a checkpoint (a Token source, or a Prefetch of one).
 type resumableReadAhead[T any] struct {
 	*readAheadSource[T]
@@ -314,8 +313,6 @@ func (s *fanOutSource[T]) start() Checkpoint { return s.src.start() }
 func (s *fanOutSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return prefetchPages(ctx, s.begin)
 }
-
-func (s *fanOutSource[T]) walk(ctx context.Context) walker[T] { return s.begin(ctx) }
 
 func (s *fanOutSource[T]) begin(ctx context.Context) prefetchWalker[T] {
 	c := newCrew(ctx)
@@ -576,6 +573,6 @@ func runJob[T any](c *crew, src *offsetSource[T], s *slot[T], loop func() error)
 		}
 		s.out <- o
 	}()
-	o.page, o.tries, o.err = fetchTries(s.ctx, &src.cfg, src.fetch, s.req, s.req.Offset)
+	o.page, o.tries, o.err = fetchTries(s.ctx, &src.cfg, src.fetch, s.req, Checkpoint{Offset: s.req.Offset})
 	returned = true
 }

@@ -200,13 +200,18 @@ func TestPrefetchSameAsSequential(t *testing.T) {
 			start = r.IntN(desc.n + 3)
 			opts = append(opts, pager.StartOffset(start))
 		}
+		var offsetOpts []pager.Option // what applies to Offset sources only
 		if r.IntN(5) == 0 {
-			opts = append(opts, pager.StopOnShortPage())
+			offsetOpts = append(offsetOpts, pager.StopOnShortPage())
 		}
 		if r.IntN(2) == 0 {
-			opts = append(opts, pager.StrictTotal())
+			offsetOpts = append(offsetOpts, pager.StrictTotal())
 		}
 		for _, kind := range kinds {
+			opts := opts
+			if kind != "token" {
+				opts = append(opts[:len(opts):len(opts)], offsetOpts...)
+			}
 			var seqInfo, preInfo []pager.PageInfo
 			seqSrv, _ := desc.start()
 			want := walk(context.Background(), desc.source(kind, seqSrv, append(opts, onPage(&seqInfo))...))
@@ -839,7 +844,7 @@ func TestPrefetchTrack(t *testing.T) {
 	}
 	track := func(src pager.Source[int], cp pager.Checkpoint) (steps []step) {
 		t.Helper()
-		for v, err := range pager.Track(context.Background(), src, &cp) {
+		for v, err := range pager.AllFrom(context.Background(), src, &cp) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -866,7 +871,7 @@ func TestPrefetchTrack(t *testing.T) {
 			}
 		}()
 		var cp pager.Checkpoint
-		pager.Track(context.Background(), pager.Prefetch[int](userSource{}, 1), &cp)
+		pager.AllFrom(context.Background(), pager.Prefetch[int](userSource{}, 1), &cp)
 	}()
 }
 

@@ -16,8 +16,8 @@ type PageInfo struct {
 
 // OnPage makes an Offset, Token, PageNumber or Link walk call f for each
 // page it yields, just before yielding it, in order: for logs, metrics and
-// progress bars. (NDJSON pages are blocks of a stream, not fetches: they are
-// not reported.) A page that failed is not reported; the walk's
+// progress bars. An [NDJSONOpen] walk reports each block of items it reads,
+// with the attempts its stream took. A page that failed is not reported; the walk's
 // [*PageError] says where and after how many attempts. f runs on the
 // goroutine that walks the source, which under [Prefetch] may be another
 // than the loop's, ahead of it; it is never called concurrently by one
@@ -26,7 +26,7 @@ func OnPage(f func(PageInfo)) Option {
 	if f == nil {
 		panic("pager: OnPage with a nil func")
 	}
-	return optionFunc(func(c *config) { c.onPage = f })
+	return option{"OnPage", fetchSrcs | ndjsonOpenSrc, func(c *config) { c.onPage = f }}
 }
 
 // report calls the OnPage func, if any, for p, a page about to be yielded,

@@ -50,7 +50,7 @@ func Retry(p RetryPolicy) Option {
 	if p.MaxRetryAfter == 0 {
 		p.MaxRetryAfter = time.Minute
 	}
-	return optionFunc(func(c *config) { c.retry = p })
+	return option{"Retry", fetchSrcs | ndjsonOpenSrc, func(c *config) { c.retry = p }}
 }
 
 // tries is how a page fetch went, for [OnPage].
@@ -59,10 +59,10 @@ type tries struct {
 	took time.Duration // from the first attempt to the answer; 0 without OnPage
 }
 
-// fetchTries calls f for req, the page at offset at of the walk, until it
+// fetchTries calls f for req, the page at checkpoint at of the walk, until it
 // succeeds, the policy gives up, or ctx is done, and says how many tries
 // that took and how long. Every error it returns is a *PageError.
-func fetchTries[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, at int) (Page[T], tries, error) {
+func fetchTries[T any](ctx context.Context, c *config, f FetchFunc[T], req Request, at Checkpoint) (Page[T], tries, error) {
 	var start time.Time
 	if c.onPage != nil {
 		start = c.now()
@@ -87,7 +87,7 @@ func fetchTries[T any](ctx context.Context, c *config, f FetchFunc[T], req Reque
 			break
 		}
 	}
-	return Page[T]{}, tries{n: attempt}, &PageError{Offset: at, Token: req.Token, Page: req.Page, Attempts: attempt, Err: err}
+	return Page[T]{}, tries{n: attempt}, pageError(at, attempt, err)
 }
 
 // delay returns how long to wait before retrying a fetch that failed with

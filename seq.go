@@ -9,31 +9,58 @@ import (
 // fails, All yields (zero, err) as its last element. Ranging over the
 // sequence walks src anew; calling All does no I/O.
 //
-// All panics if src is nil.
+// Ranging over the sequence panics if src is nil.
 func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
+	// Kept within the inliner's budget for large callers (the nil check is
+	// the walk's), so that the loop body is inlined into the walk below.
+	return func(yield func(T, error) bool) {
+		w, ok := src.(walkable[T])
+		if !ok {
+			allPages(ctx, src, yield)
+			return
+		}
+		// Free of defer, and calling yield only directly and at one place,
+		// so that the compiler inlines the loop body here even in a large
+		// function: the package's own walkers hold nothing that a panic
+		// in the body could leak.
+		walk := w.walk(ctx)
+		for {
+			p, err := walk.next()
+			if err == errEnd {
+				return
+			}
+			n := len(p.Items)
+			if err != nil {
+				n = 1 // the walk's error, yielded as its one element
+			}
+			for i := range n {
+				var v T
+				if err == nil {
+					v = p.Items[i]
+				}
+				if !yield(v, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// allPages yields the items of every other source's pages: ranging over
+// its Pages lets the source clean up by defer on every way out of the loop.
+func allPages[T any](ctx context.Context, src Source[T], yield func(T, error) bool) {
 	if src == nil {
 		panic("pager: All of a nil Source")
 	}
-	return func(yield func(T, error) bool) {
-		// Kept small, free of defer, and calling yield only directly, so
-		// that the compiler inlines it into the caller's loop and the loop
-		// body into it: see walker.
-		walk := walkerOf(ctx, src)
-		for {
-			p, err := walk.next()
-			if err != nil {
-				walk.stop()
-				if err != errEnd {
-					var zero T
-					yield(zero, err)
-				}
+	for p, err := range src.Pages(ctx) {
+		if err != nil {
+			var zero T
+			yield(zero, err)
+			return
+		}
+		for _, v := range p.Items {
+			if !yield(v, nil) {
 				return
-			}
-			for _, v := range p.Items {
-				if !yield(v, nil) {
-					walk.stop()
-					return
-				}
 			}
 		}
 	}
@@ -146,20 +173,20 @@ func Values[T any](seq iter.Seq2[T, error], err *error) iter.Seq[T] {
 	}
 }
 
-// Keyed returns the items of seq paired with their keys, for [maps.Collect]
+// KeyBy returns the items of seq paired with their keys, for [maps.Collect]
 // and [maps.Insert]. Errors are stored in *err as by [Values].
 //
 // Note that maps.Collect(seq) on an iter.Seq2[T, error] itself compiles, and
 // builds a map[T]error that keeps the error as a value beside whichever item
-// came with it; it never reports it. Use Keyed instead:
+// came with it; it never reports it. Use KeyBy instead:
 //
 //	var err error
-//	byID := maps.Collect(pager.Keyed(seq, func(r Run) string { return r.ID }, &err))
+//	byID := maps.Collect(pager.KeyBy(seq, func(r Run) string { return r.ID }, &err))
 //
-// Keyed panics if key or err is nil.
-func Keyed[K comparable, T any](seq iter.Seq2[T, error], key func(T) K, err *error) iter.Seq2[K, T] {
+// KeyBy panics if key or err is nil.
+func KeyBy[K comparable, T any](seq iter.Seq2[T, error], key func(T) K, err *error) iter.Seq2[K, T] {
 	if key == nil {
-		panic("pager: Keyed with a nil key func")
+		panic("pager: KeyBy with a nil key func")
 	}
 	values := Values(seq, err)
 	return func(yield func(K, T) bool) {

@@ -246,7 +246,7 @@ func TestValues(t *testing.T) {
 func TestKeyed(t *testing.T) {
 	srv := &pagetest.Server{N: 5}
 	var err error
-	got := maps.Collect(pager.Keyed(pager.All(context.Background(), pager.Offset(srv.Offset)), strconv.Itoa, &err))
+	got := maps.Collect(pager.KeyBy(pager.All(context.Background(), pager.Offset(srv.Offset)), strconv.Itoa, &err))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestKeyed(t *testing.T) {
 
 	boom := errors.New("boom")
 	srv = &pagetest.Server{N: 5, Fail: failFirst(1, boom)}
-	got = maps.Collect(pager.Keyed(pager.All(context.Background(), pager.Offset(srv.Offset)), strconv.Itoa, &err))
+	got = maps.Collect(pager.KeyBy(pager.All(context.Background(), pager.Offset(srv.Offset)), strconv.Itoa, &err))
 	if !errors.Is(err, boom) || len(got) != 0 {
 		t.Errorf("got %v and %v, want an empty map and boom", got, err)
 	}
@@ -355,14 +355,14 @@ func TestCombinatorsBreakEverywhere(t *testing.T) {
 	id := func(i int) int { return i }
 	var cp pager.Checkpoint
 	seqs := map[string]func() iter.Seq2[int, error]{
-		"Take":   func() iter.Seq2[int, error] { return pager.Take(all(), n) },
-		"Filter": func() iter.Seq2[int, error] { return pager.Filter(all(), func(int) bool { return true }) },
-		"Map":    func() iter.Seq2[int, error] { return pager.Map(all(), id) },
-		"Dedupe": func() iter.Seq2[int, error] { return pager.Dedupe(all(), id) },
-		"Unique": func() iter.Seq2[int, error] { return pager.Unique(all(), id) },
-		"Track": func() iter.Seq2[int, error] {
+		"Take":             func() iter.Seq2[int, error] { return pager.Take(all(), n) },
+		"Filter":           func() iter.Seq2[int, error] { return pager.Filter(all(), func(int) bool { return true }) },
+		"Map":              func() iter.Seq2[int, error] { return pager.Map(all(), id) },
+		"Dedupe":           func() iter.Seq2[int, error] { return pager.Dedupe(all(), id) },
+		"RejectDuplicates": func() iter.Seq2[int, error] { return pager.RejectDuplicates(all(), id) },
+		"AllFrom": func() iter.Seq2[int, error] {
 			cp = pager.Checkpoint{}
-			return pager.Track(context.Background(), pager.Offset((&pagetest.Server{N: n}).Offset, pager.PageSize(10)), &cp)
+			return pager.AllFrom(context.Background(), pager.Offset((&pagetest.Server{N: n}).Offset, pager.PageSize(10)), &cp)
 		},
 		"Values": func() iter.Seq2[int, error] {
 			var err error

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"iter"
-	"runtime"
 )
 
 // Request is what a [FetchFunc] is asked for.
@@ -40,34 +39,26 @@ type Source[T any] interface {
 	Pages(ctx context.Context) iter.Seq2[Page[T], error]
 }
 
-// walker is the pull form of [Source.Pages]: one page per call of next.
-// [All] loops over a walker's pages and their items itself, calling its
-// yield only directly, so that the compiler can inline the caller's loop
-// body into that loop and keep the body's variables in registers.
+// walker is the pull form of [Source.Pages] for the package's own
+// sequential sources: one page per call of next. [All] loops over a
+// walker's pages and their items itself, calling its yield only directly,
+// so that the compiler can inline the caller's loop body into that loop
+// and keep the body's variables in registers.
 type walker[T any] interface {
 	// next returns the following page, or errEnd once the walk is over. Any
 	// other error is the walk's last: next returns errEnd after it.
 	next() (Page[T], error)
-	// stop ends the walk early and releases what it holds.
-	stop()
 }
 
-// walkable is a Source whose walks the package can pull page by page
-// without a coroutine: its own Offset and Token sources.
+// walkable is a Source whose walks hold nothing that needs cleaning up, so
+// that [All] may pull them without a defer: the Offset, Token and
+// PageNumber sources.
 type walkable[T any] interface {
 	walk(ctx context.Context) walker[T]
 }
 
 // errEnd is how a walker says the walk is over. It never leaves the package.
 var errEnd = errors.New("pager: end of walk")
-
-// walkerOf returns a walker over src's pages.
-func walkerOf[T any](ctx context.Context, src Source[T]) walker[T] {
-	if w, ok := src.(walkable[T]); ok {
-		return w.walk(ctx)
-	}
-	return pull(src.Pages(ctx))
-}
 
 // pages turns a walker into the body of a Pages iterator.
 func pages[T any](w walker[T], yield func(Page[T], error) bool) {
@@ -77,35 +68,4 @@ func pages[T any](w walker[T], yield func(Page[T], error) bool) {
 			return
 		}
 	}
-}
-
-// pullWalker walks any Source by pulling its Pages iterator as a coroutine.
-type pullWalker[T any] struct {
-	pull func() (Page[T], error, bool)
-	end  func()
-}
-
-func pull[T any](seq iter.Seq2[Page[T], error]) *pullWalker[T] {
-	next, stop := iter.Pull2(seq)
-	w := &pullWalker[T]{pull: next, end: stop}
-	// All stops a walk on every way out of its loop but one: a panic in the
-	// loop body. A deferred stop would cover it, but would keep the compiler
-	// from inlining All. So if the walk is dropped unstopped, stop it when
-	// it becomes unreachable — on a goroutine of its own, since stopping
-	// runs the rest of the source's iterator, which may block.
-	runtime.SetFinalizer(w, func(w *pullWalker[T]) { go w.end() })
-	return w
-}
-
-func (w *pullWalker[T]) next() (Page[T], error) {
-	p, err, ok := w.pull()
-	if !ok {
-		return Page[T]{}, errEnd
-	}
-	return p, err
-}
-
-func (w *pullWalker[T]) stop() {
-	runtime.SetFinalizer(w, nil)
-	w.end()
 }

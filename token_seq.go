@@ -28,7 +28,7 @@ func Token[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	if fetch == nil {
 		panic("pager: Token with a nil FetchFunc")
 	}
-	return &tokenSource[T]{fetch: fetch, cfg: newConfig(opts)}
+	return &tokenSource[T]{fetch: fetch, cfg: newConfig(tokenSrc, opts)}
 }
 
 type tokenSource[T any] struct {
@@ -65,8 +65,6 @@ type tokenWalker[T any] struct {
 	done   bool
 }
 
-func (w *tokenWalker[T]) stop() { w.done = true }
-
 func (w *tokenWalker[T]) next() (Page[T], error) {
 	switch {
 	case w.err != nil:
@@ -78,14 +76,15 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 	}
 	w.done = true // until this page proves otherwise
 	req := Request{Token: w.token, Limit: w.src.cfg.limit()}
-	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, w.offset)
+	at := Checkpoint{Offset: w.offset, Token: req.Token, Skip: w.skip}
+	p, t, err := fetchTries(w.ctx, &w.src.cfg, w.src.fetch, req, at)
 	if err != nil {
 		return Page[T]{}, err
 	}
 	p.Offset, p.Token = w.offset, req.Token
 	w.offset += len(p.Items)
 	if w.skip > 0 {
-		if err := dropDelivered(&p, w.skip, t.n); err != nil {
+		if err := dropDelivered(&p, at, t.n); err != nil {
 			return Page[T]{}, err
 		}
 		w.skip = 0
@@ -98,7 +97,7 @@ func (w *tokenWalker[T]) next() (Page[T], error) {
 		return p, nil
 	}
 	if !w.use(p.Next) {
-		w.err = &PageError{Offset: w.offset, Token: p.Next, Err: fmt.Errorf("%w (from the page at offset %d)", ErrRepeatedToken, p.Offset)}
+		w.err = pageError(Checkpoint{Offset: w.offset, Token: p.Next}, 0, fmt.Errorf("%w (from the page at offset %d)", ErrRepeatedToken, p.Offset))
 	}
 	w.token, w.done = p.Next, false
 	return p, nil

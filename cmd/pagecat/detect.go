@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // tokenFields are the names under which APIs hand out the next page's token.
@@ -19,37 +23,95 @@ var tokenFields = []string{"nextPageToken", "next_page_token", "nextCursor", "ne
 var itemFields = []string{"items", "data", "results", "records", "entries", "values"}
 
 // detect asks for the URL as it stands, and sets o's style (unless set)
-// and items field (unless set) from the answer.
+// and items field (unless set) from the answer. It tries as often as
+// -retry says, as the walk does each page, if the answer may heal: no
+// answer, a status of 408, 429 or 5xx, a body cut short.
 func detect(ctx context.Context, client *http.Client, o *options) error {
+	for attempt := 1; ; attempt++ {
+		after, err := detectOnce(ctx, client, o)
+		if after < 0 || attempt >= o.retry || ctx.Err() != nil {
+			if err != nil && attempt > 1 {
+				err = fmt.Errorf("%w (after %d attempts)", err, attempt)
+			}
+			return err
+		}
+		if err := sleep(ctx, backoff(attempt, after)); err != nil {
+			return err
+		}
+	}
+}
+
+// Backoff between detection attempts, as the walk's default RetryPolicy.
+var (
+	minDelay      = 100 * time.Millisecond
+	maxDelay      = 10 * time.Second
+	maxRetryAfter = time.Minute
+)
+
+// backoff returns a jittered delay before retry k (1, 2, …), at least
+// after (the server's Retry-After).
+func backoff(k int, after time.Duration) time.Duration {
+	ceil := minDelay << min(k, 16)
+	ceil = min(ceil, maxDelay)
+	return max(minDelay+rand.N(ceil-minDelay+1), after)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// detectOnce is one attempt of detect. It returns how long to wait before
+// the next attempt (0: the usual backoff), or -1 if there is no point in
+// one: success, or an error that cannot heal.
+func detectOnce(ctx context.Context, client *http.Client, o *options) (time.Duration, error) {
+	const again, never = 0, -1
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.url, nil)
 	if err != nil {
-		return err
+		return never, err
 	}
-	req.Header = o.headers.header()
+	req.Header = o.header.Clone()
 	if req.Header.Get("Accept") == "" {
 		req.Header.Set("Accept", "application/json")
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("detecting the style: %w", err)
+		return again, fmt.Errorf("detecting the style: %w", err)
 	}
 	defer resp.Body.Close()
 	if ct := resp.Header.Get("Content-Type"); resp.StatusCode/100 == 2 && isNDJSON(ct) {
 		if o.style == "" {
 			o.style = "ndjson" // a stream: no need to read it to know
 		}
-		return nil
+		return never, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
-		return fmt.Errorf("detecting the style: GET %s: %w", o.url, err)
+		return again, fmt.Errorf("detecting the style: GET %s: %w", o.url, err)
 	}
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("detecting the style: GET %s: %s: %.200s", o.url, resp.Status, strings.TrimSpace(string(body)))
+		err := fmt.Errorf("detecting the style: GET %s: %s: %.200s", o.url, resp.Status, strings.Join(strings.Fields(string(body)), " "))
+		switch code := resp.StatusCode; {
+		case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
+			after := retryAfter(resp.Header.Get("Retry-After"))
+			if after > maxRetryAfter {
+				return never, err
+			}
+			return after, err
+		case code == http.StatusRequestTimeout || code >= 500:
+			return again, err
+		}
+		return never, err
 	}
 	style, items, err := guess(resp.Header, body, o.items)
 	if err != nil {
-		return fmt.Errorf("detecting the style of %s: %w; say it with -style and -items", o.url, err)
+		return never, fmt.Errorf("detecting the style of %s: %w; say it with -style and -items", o.url, err)
 	}
 	if o.style == "" {
 		o.style = style
@@ -58,11 +120,21 @@ func detect(ctx context.Context, client *http.Client, o *options) error {
 	if o.style == "token" && o.nextField == "" {
 		o.nextField = present(body, tokenFields)
 	}
-	return nil
+	return never, nil
+}
+
+// retryAfter parses a Retry-After header given in seconds; 0 if it is not.
+func retryAfter(v string) time.Duration {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return time.Duration(min(n, 1<<20)) * time.Second
 }
 
 // guess returns the style and items field of a listing whose first page
 // came with header and body; items, if not "", is the items field given.
+// The items field of a bare array is ".".
 func guess(header http.Header, body []byte, items string) (style, field string, err error) {
 	style = "offset"
 	if hasNextLink(header) {
@@ -74,7 +146,13 @@ func guess(header http.Header, body []byte, items string) (style, field string, 
 		if json.Unmarshal(body, &arr) != nil {
 			return "", "", fmt.Errorf("the body is neither a JSON object nor an array")
 		}
-		return style, "", nil
+		if items != "" && items != bareArray {
+			return "", "", fmt.Errorf("-items %s: the body is a bare array; use -items .", items)
+		}
+		return style, bareArray, nil
+	}
+	if items == bareArray {
+		return "", "", fmt.Errorf("-items . says a bare array, but the body is a JSON object (%s)", fields(obj))
 	}
 	switch {
 	case style == "link":
@@ -105,6 +183,15 @@ func guess(header http.Header, body []byte, items string) (style, field string, 
 		}
 	}
 	return "", "", fmt.Errorf("several fields hold arrays (%s)", strings.Join(arrays, ", "))
+}
+
+// fields lists the names of obj's fields.
+func fields(obj map[string]json.RawMessage) string {
+	names := slices.Sorted(maps.Keys(obj))
+	if len(names) > 20 {
+		names = append(names[:20], "…")
+	}
+	return "fields: " + strings.Join(names, ", ")
 }
 
 // present returns the first of names that is a field of body, a JSON

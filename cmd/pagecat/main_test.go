@@ -117,6 +117,10 @@ func TestFailureAndResume(t *testing.T) {
 			var broken atomic.Bool
 			broken.Store(true)
 			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Authorization") != "Bearer x y" {
+					http.Error(w, "who are you?", http.StatusUnauthorized)
+					return
+				}
 				if broken.Load() && tt.fail(r) {
 					http.Error(w, `{"error": "no such workspace"}`, http.StatusNotFound)
 					return
@@ -136,7 +140,8 @@ func TestFailureAndResume(t *testing.T) {
 			defer http.DefaultClient.CloseIdleConnections()
 
 			url := proxy.URL + tt.path
-			code, first, stderr := pagecat(t, "-style", tt.style, "-page-size=20", "-H", "Authorization: Bearer x y", url)
+			t.Setenv("PAGECAT_TEST_TOKEN", "Bearer x y")
+			code, first, stderr := pagecat(t, "-style", tt.style, "-page-size=20", "-H", "Authorization: $PAGECAT_TEST_TOKEN", url)
 			if code != 1 {
 				t.Fatalf("got exit code %d, want 1", code)
 			}
@@ -148,7 +153,7 @@ func TestFailureAndResume(t *testing.T) {
 				t.Fatalf("stderr has no resume command with %s:\n%s", tt.wantResume, stderr)
 			}
 			args := shellSplit(t, strings.TrimSpace(command))
-			if args[0] != "pagecat" || !strings.Contains(command, "-H 'Authorization: Bearer x y'") {
+			if args[0] != "pagecat" || !strings.Contains(command, "-H 'Authorization: $PAGECAT_TEST_TOKEN'") || strings.Contains(stderr, "x y") {
 				t.Fatalf("got resume command %q", command)
 			}
 			broken.Store(false)
@@ -251,8 +256,11 @@ func TestDetect(t *testing.T) {
 		wantItems  string
 		wantErrHas string
 	}{
-		{body: `[]`, wantStyle: "offset"},
-		{body: `[{"id": 1}]`, link: `<http://x/?page=2>; rel="next"`, wantStyle: "link"},
+		{body: `[]`, wantStyle: "offset", wantItems: "."},
+		{body: `[{"id": 1}]`, link: `<http://x/?page=2>; rel="next"`, wantStyle: "link", wantItems: "."},
+		{body: `[]`, items: ".", wantStyle: "offset", wantItems: "."},
+		{body: `[]`, items: "data", wantErrHas: "-items data: the body is a bare array; use -items ."},
+		{body: `{"data": []}`, items: ".", wantErrHas: "-items . says a bare array, but the body is a JSON object (fields: data)"},
 		{body: `{"runs": [], "total": 3}`, wantStyle: "offset", wantItems: "runs"},
 		{body: `{"data": [], "next_cursor": null}`, wantStyle: "token", wantItems: "data"},
 		{body: `{"items": [], "page": 1, "per_page": 20}`, wantStyle: "page", wantItems: "items"},

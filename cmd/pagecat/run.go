@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -10,130 +9,30 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/pagerhttp"
 )
-
-// options are pagecat's flags.
-type options struct {
-	style, items                                   string
-	pageSize, maxPageSize                          int
-	limitParam, offsetParam, tokenParam, pageParam string
-	totalField, hasMoreField, nextField            string
-	headers                                        headers
-	take, retry, prefetch                          int
-	startOffset, startPage                         int
-	startToken                                     string
-	progress                                       string
-	timeout                                        time.Duration
-	demo                                           bool
-	url                                            string
-
-	fs *flag.FlagSet // to print the resume command
-}
-
-var styles = []string{"offset", "token", "page", "link", "ndjson"}
-
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
-	o := &options{}
-	fs := flag.NewFlagSet("pagecat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: pagecat [flags] URL\n       pagecat -demo [flags]\n\n"+
-			"Pagecat walks every page of a JSON API and writes the items to stdout as NDJSON.\n\n")
-		fs.PrintDefaults()
-	}
-	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty")
-	fs.StringVar(&o.items, "items", "", "the JSON field that holds the items (data, result.items); detected if empty; none for a bare array")
-	fs.IntVar(&o.pageSize, "page-size", 100, "items to ask for per page")
-	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
-	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
-	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
-	fs.StringVar(&o.tokenParam, "token-param", "", "query parameter for the page token (default pageToken)")
-	fs.StringVar(&o.pageParam, "page-param", "", "query parameter for the page number (default page)")
-	fs.StringVar(&o.totalField, "total-field", "", "JSON field with the total number of items (default total)")
-	fs.StringVar(&o.hasMoreField, "has-more-field", "", "JSON field that is false on the last page (default has_more)")
-	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken)")
-	fs.Var(&o.headers, "H", "request header, as 'Name: value' (repeatable)")
-	fs.IntVar(&o.take, "take", 0, "stop after this many items (0: all)")
-	fs.IntVar(&o.retry, "retry", 5, "tries per page, the first included")
-	fs.IntVar(&o.prefetch, "prefetch", 0, "fetch up to N pages ahead of the output (offset style: N at once); 0: none")
-	fs.IntVar(&o.startOffset, "start-offset", 0, "resume at this offset")
-	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
-	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
-	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (when stderr is a terminal), always or never")
-	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time limit per request")
-	fs.BoolVar(&o.demo, "demo", false, "export from a simulated API started on 127.0.0.1")
-	if err := fs.Parse(args); err != nil {
-		return nil, err
-	}
-	o.fs = fs
-	return o, o.check(fs.Args())
-}
-
-func (o *options) check(args []string) error {
-	switch {
-	case o.demo && len(args) > 0:
-		return errors.New("-demo takes no URL")
-	case !o.demo && len(args) != 1:
-		return errors.New("want one URL")
-	case o.style != "" && !contains(styles, o.style):
-		return fmt.Errorf("-style %q: want one of %s", o.style, strings.Join(styles, ", "))
-	case o.pageSize < 1 || o.maxPageSize < 0 || o.take < 0 || o.startOffset < 0 || o.startPage < 1 || o.prefetch < 0:
-		return errors.New("-page-size and -start-page must be at least 1; -max-page-size, -take, -prefetch and -start-offset at least 0")
-	case o.progress != "auto" && o.progress != "always" && o.progress != "never":
-		return fmt.Errorf("-progress %q: want auto, always or never", o.progress)
-	}
-	if !o.demo {
-		o.url = args[0]
-		if u, err := url.Parse(o.url); err != nil || !u.IsAbs() {
-			return fmt.Errorf("%q is not an absolute URL", o.url)
-		}
-	}
-	return nil
-}
-
-// headers are the -H flags.
-type headers []string
-
-func (h *headers) String() string { return strings.Join(*h, "; ") }
-
-func (h *headers) Set(v string) error {
-	if name, _, ok := strings.Cut(v, ":"); !ok || strings.TrimSpace(name) == "" {
-		return fmt.Errorf("header %q: want 'Name: value'", v)
-	}
-	*h = append(*h, v)
-	return nil
-}
-
-func (h headers) header() http.Header {
-	hh := make(http.Header)
-	for _, v := range h {
-		name, value, _ := strings.Cut(v, ":")
-		hh.Add(strings.TrimSpace(name), strings.TrimSpace(value))
-	}
-	return hh
-}
 
 // run is pagecat with its arguments and output streams; it returns the
 // exit code: 0 on success, 1 on failure, 2 for bad usage.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, os.LookupEnv)
 	if errors.Is(err, flag.ErrHelp) {
+		usage(stdout, o.fs)
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "pagecat: %v\nRun pagecat -h for help.\n", err)
+		say(stderr, "%v; run pagecat -h for help", err)
 		return 2
 	}
 	if o.demo {
 		stopDemo, err := startDemo(o, stderr)
 		if err != nil {
-			fmt.Fprintf(stderr, "pagecat: %v\n", err)
+			say(stderr, "%v", err)
 			return 1
 		}
 		defer stopDemo()
@@ -143,7 +42,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	prog := newProgress(stderr, o.progress)
 	if o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
 		if err := detect(ctx, client, o); err != nil {
-			fmt.Fprintf(stderr, "pagecat: %v\n", err)
+			say(stderr, "%s", o.hide(err.Error()))
 			return 1
 		}
 		prog.note("style %s, items in %s", o.style, itemsName(o.items))
@@ -151,8 +50,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return export(ctx, o, source(o, client, prog), stdout, stderr, prog)
 }
 
+// say writes a line to stderr, with the secrets of any URL in it redacted
+// and control characters escaped.
+func say(stderr io.Writer, format string, args ...any) {
+	fmt.Fprintf(stderr, "pagecat: %s\n", clean(fmt.Sprintf(format, args...)))
+}
+
 func itemsName(items string) string {
-	if items == "" {
+	if items == bareArray || items == "" {
 		return "a bare array"
 	}
 	return fmt.Sprintf("%q", items)
@@ -160,74 +65,116 @@ func itemsName(items string) string {
 
 // source returns the walk o asks for.
 func source(o *options, client *http.Client, prog *progress) pager.Source[json.RawMessage] {
-	ep := pager.Endpoint{
-		URL: o.url, Header: o.headers.header(), Client: client, Items: o.items,
+	ep := pagerhttp.Endpoint{
+		URL: o.url, Header: o.header, Client: client, Items: o.itemsField(),
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
 	}
 	opts := []pager.Option{
-		pager.PageSize(o.pageSize),
 		pager.Retry(pager.RetryPolicy{Attempts: o.retry}),
 		pager.StartOffset(o.startOffset),
 		pager.OnPage(prog.page),
 	}
+	if o.style == "ndjson" { // one stream: no pages to size, no token
+		return prefetch(o, pagerhttp.NDJSONStream[json.RawMessage](ep, opts...))
+	}
+	opts = append(opts, pager.PageSize(o.pageSize))
 	if o.maxPageSize > 0 {
 		opts = append(opts, pager.MaxPageSize(o.maxPageSize))
 	}
+	withToken := opts
 	if o.startToken != "" {
-		opts = append(opts, pager.StartToken(o.startToken))
+		withToken = append(opts, pager.StartToken(o.startToken))
 	}
-	var src pager.Source[json.RawMessage]
 	switch o.style {
 	case "token":
-		src = pager.Token(pager.TokenFetch[json.RawMessage](ep), opts...)
+		return prefetch(o, pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), withToken...))
 	case "page":
-		src = pager.PageNumber(pager.PageFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...)
+		fetch := emptyButMore(pagerhttp.PageNumberFetch[json.RawMessage](ep))
+		return prefetch(o, pager.PageNumber(fetch, append(opts, pager.StartPage(o.startPage))...))
 	case "link":
-		src = pager.Link[json.RawMessage](ep, opts...)
-	case "ndjson":
-		src = pager.NDJSONStream[json.RawMessage](ep, opts...)
+		return prefetch(o, pagerhttp.Link[json.RawMessage](ep, withToken...))
 	default:
-		src = pager.Offset(pager.OffsetFetch[json.RawMessage](ep), opts...)
+		return prefetch(o, pager.Offset(emptyButMore(pagerhttp.OffsetFetch[json.RawMessage](ep)), opts...))
 	}
+}
+
+// prefetch returns src, fetching ahead if o says so.
+func prefetch(o *options, src pager.Source[json.RawMessage]) pager.Source[json.RawMessage] {
 	if o.prefetch > 0 {
 		src = pager.Prefetch(src, o.prefetch)
 	}
 	return src
 }
 
+// emptyButMore wraps fetch so that a page with no items while its total
+// says that more follow is an error: Offset and PageNumber walks end on an
+// empty page, and the rest of the listing would be lost in silence.
+func emptyButMore[T any](fetch pager.FetchFunc[T]) pager.FetchFunc[T] {
+	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
+		p, err := fetch(ctx, req)
+		if err != nil || len(p.Items) > 0 || p.Last || p.Total <= 0 {
+			return p, err
+		}
+		// Items before the page: its offset, or at most (Page-1)·Limit.
+		more := req.Offset < p.Total
+		if req.Page > 0 && req.Limit > 0 {
+			more = req.Page-1 <= (p.Total-1)/req.Limit
+		}
+		if more {
+			return p, &emptyPageError{total: p.Total}
+		}
+		return p, nil
+	}
+}
+
+// An emptyPageError is a page with no items in a listing said to hold more.
+type emptyPageError struct{ total int }
+
+func (e *emptyPageError) Error() string {
+	return fmt.Sprintf("the page is empty, but the server says the listing holds %d items", e.total)
+}
+
+// Retryable reports false: the server answered, and will answer the same.
+func (e *emptyPageError) Retryable() bool { return false }
+
 // export writes the items of src to stdout, one per line, and returns the
-// exit code. Each page is flushed whole, so that on a failure the output
-// ends with the last item of the last page fetched.
+// exit code. Output is written in whole lines only, and each page is
+// flushed whole, so that on a failure the output ends with the last item
+// of the last page fetched, and a kill leaves no half record.
 func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], stdout, stderr io.Writer, prog *progress) int {
-	out := bufio.NewWriterSize(stdout, 64<<10)
+	out := &lineWriter{w: stdout}
 	written := 0
-	var line bytes.Buffer
+	done := func() bool { return o.take > 0 && written >= o.take }
+	var prev pager.Page[json.RawMessage]
 	for p, err := range src.Pages(ctx) {
+		if err == nil && o.style == "offset" {
+			err = repeated(prev, p)
+			prev = p
+		}
 		if err != nil {
 			prog.done()
 			return o.fail(stderr, err, written)
 		}
 		for i, item := range p.Items {
-			line.Reset()
-			if err := json.Compact(&line, item); err != nil {
+			if err := out.writeItem(item); err != nil {
 				prog.done()
+				if ferr := out.flush(); ferr != nil {
+					say(stderr, "writing the items: %v", ferr)
+					return 1
+				}
 				return o.fail(stderr, fmt.Errorf("item at offset %d: %w", p.Offset+i, err), written)
 			}
-			line.WriteByte('\n')
-			if _, err := out.Write(line.Bytes()); err != nil {
-				break // the flush below reports it
-			}
-			if written++; written == o.take {
+			if written++; done() {
 				break
 			}
 		}
-		if err := out.Flush(); err != nil {
+		if err := out.flush(); err != nil {
 			prog.done()
-			fmt.Fprintf(stderr, "pagecat: writing the items: %v\n", err)
+			say(stderr, "writing the items: %v", err)
 			return 1
 		}
-		if written == o.take {
+		if done() {
 			break
 		}
 	}
@@ -235,12 +182,30 @@ func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], 
 	return 0
 }
 
+// repeated returns an error wrapping [pager.ErrRepeatedPage] if p, a page
+// of an offset walk, holds the items of prev, the page before, byte for
+// byte: the server ignores the offset parameter (or the URL is a file), and
+// the walk would write the same items forever.
+func repeated(prev, p pager.Page[json.RawMessage]) error {
+	same := func(a, b json.RawMessage) bool { return bytes.Equal(a, b) }
+	if len(p.Items) == 0 || p.Offset == prev.Offset || !slices.EqualFunc(prev.Items, p.Items, same) {
+		return nil
+	}
+	return &pager.PageError{Offset: p.Offset, Err: fmt.Errorf("%w: the page at offset %d holds the items of the page at offset %d",
+		pager.ErrRepeatedPage, p.Offset, prev.Offset)}
+}
+
 // fail reports err, and how to resume after the written items.
 func (o *options) fail(stderr io.Writer, err error, written int) int {
-	fmt.Fprintf(stderr, "pagecat: %v\n", err)
+	say(stderr, "%s", o.hide(o.words(err.Error())))
+	if errors.Is(err, pager.ErrRepeatedPage) || errors.Is(err, pager.ErrRepeatedToken) {
+		// Resuming would meet the same repeat: say what to change instead.
+		say(stderr, "%d items written; %s", written, o.repeatedAdvice())
+		return 1
+	}
 	var pe *pager.PageError
 	if !errors.As(err, &pe) {
-		fmt.Fprintf(stderr, "pagecat: %d items written\n", written)
+		say(stderr, "%d items written", written)
 		return 1
 	}
 	resume := map[string]string{}
@@ -255,33 +220,95 @@ func (o *options) fail(stderr io.Writer, err error, written int) int {
 		resume["start-offset"] = fmt.Sprint(pe.Offset)
 	case "ndjson":
 		if o.offsetParam == "" {
-			fmt.Fprintf(stderr, "pagecat: %d items written; the stream cannot be resumed after them without -offset-param, the server's parameter for the first item to stream\n", written)
+			say(stderr, "%d items written; the stream cannot be resumed after them without -offset-param, the server's parameter for the first item to stream", written)
 			return 1
 		}
 		resume["start-offset"] = fmt.Sprint(pe.Offset)
 	default:
 		resume["start-offset"] = fmt.Sprint(pe.Offset)
 	}
+	if o.startsAt(resume) {
+		say(stderr, "%d items written; run the same command to try again", written)
+		return 1
+	}
 	if o.take > 0 {
 		resume["take"] = fmt.Sprint(o.take - written)
 	}
-	fmt.Fprintf(stderr, "pagecat: %d items written; to resume after them, run:\n  %s\n", written, o.command(resume))
+	line, notes := o.command(resume)
+	say(stderr, "%d items written; to resume after them, run:", written)
+	fmt.Fprintf(stderr, "  %s\n", escape(line))
+	for _, n := range notes {
+		say(stderr, "%s", n)
+	}
 	return 1
 }
 
+// startsAt reports whether resume, the start flags of a resume command,
+// would start where o started: the same command again.
+func (o *options) startsAt(resume map[string]string) bool {
+	for _, name := range []string{"start-offset", "start-token", "start-page"} {
+		v, ok := resume[name]
+		if !ok {
+			v = o.fs.Lookup(name).DefValue
+		}
+		if v != o.fs.Lookup(name).Value.String() {
+			return false
+		}
+	}
+	return true
+}
+
+// repeatedAdvice says what to set when the server answered two requests
+// with the same page: it ignored the parameter that moves through the
+// listing.
+func (o *options) repeatedAdvice() string {
+	switch o.style {
+	case "token":
+		return fmt.Sprintf("the server ignores the token parameter %q: set -token-param to the one it reads (cursor? next?)", or(o.tokenParam, "pageToken"))
+	case "link":
+		return "the server's next links go round in a loop; no flag can mend that"
+	case "page":
+		return fmt.Sprintf("the server ignores the page parameter %q: set -page-param to the one it reads, or -style to how it pages (%s)",
+			or(o.pageParam, "page"), strings.Join(styles, ", "))
+	}
+	return fmt.Sprintf("the server ignores the offset parameter %q: set -offset-param to the one it reads (skip? start?), or -style to how it pages (%s); if the URL is a plain file, the items written are all of it",
+		or(o.offsetParam, "offset"), strings.Join(styles, ", "))
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// words rewrites the advice in the library's messages from its Go names
+// into pagecat's flags.
+func (o *options) words(msg string) string {
+	return strings.NewReplacer(
+		"set Endpoint.Items to", "set -items to",
+		"leave Endpoint.Items empty", "set -items .",
+		"Endpoint.", "-",
+	).Replace(msg)
+}
+
 // command returns the pagecat command line of o, with the flags in set
-// changed, and the style and items as detected.
-func (o *options) command(set map[string]string) string {
+// changed, and the style and items as detected, and notes on what it
+// leaves out: the values of headers given literally, and secrets in URLs.
+func (o *options) command(set map[string]string) (string, []string) {
 	set["style"] = o.style
 	if o.items != "" {
 		set["items"] = o.items
 	}
+	var notes []string
+	keep, hidden := o.headers.hidden()
+	var secrets []string
 	args := []string{"pagecat"}
 	o.fs.VisitAll(func(f *flag.Flag) {
 		v, changed := set[f.Name]
 		switch {
 		case f.Name == "H":
-			for _, h := range o.headers {
+			for _, h := range keep {
 				args = append(args, "-H", quote(h))
 			}
 			return
@@ -295,12 +322,27 @@ func (o *options) command(set map[string]string) string {
 			args = append(args, "-demo")
 			return
 		}
+		if f.Name == "start-token" && strings.Contains(v, "://") {
+			var names []string
+			v, names = redactQuery(v)
+			secrets = append(secrets, names...)
+		}
 		args = append(args, "-"+f.Name+"="+quote(v))
 	})
 	if !o.demo {
-		args = append(args, quote(o.url))
+		u, names := redactQuery(o.url)
+		secrets = append(secrets, names...)
+		args = append(args, quote(u))
 	}
-	return strings.Join(args, " ")
+	if len(hidden) > 0 {
+		notes = append(notes, fmt.Sprintf("add back the header values left out above (%s), or give them as -H 'Name: $VAR' or -H @FILE so that they stay off the command line",
+			strings.Join(hidden, ", ")))
+	}
+	if len(secrets) > 0 {
+		slices.Sort(secrets)
+		notes = append(notes, fmt.Sprintf("put back the value of %s, shown as %s", strings.Join(slices.Compact(secrets), ", "), redacted))
+	}
+	return strings.Join(args, " "), notes
 }
 
 // quote quotes s for a POSIX shell, if it needs it.
@@ -311,14 +353,7 @@ func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {

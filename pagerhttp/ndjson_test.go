@@ -1,4 +1,4 @@
-package pager_test
+package pagerhttp_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/internal/apisim"
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 var streamRetry = pager.Retry(pager.RetryPolicy{Attempts: 4, MinDelay: time.Millisecond, MaxDelay: time.Millisecond})
@@ -58,8 +59,8 @@ func TestNDJSONStream(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
 			s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: tt.faults})
-			ep := pager.Endpoint{URL: s.URL + tt.path, OffsetParam: tt.offset}
-			src := pager.NDJSONStream[apisim.Record](ep, tt.opts...)
+			ep := pagerhttp.Endpoint{URL: s.URL + tt.path, OffsetParam: tt.offset}
+			src := pagerhttp.NDJSONStream[apisim.Record](ep, tt.opts...)
 			first := 1
 			if tt.label == "start offset" {
 				first = 251
@@ -102,8 +103,8 @@ func TestNDJSONStreamHTTPError(t *testing.T) {
 		http.Error(w, "no such table", http.StatusNotFound)
 	}))
 	defer srv.Close()
-	_, err := pager.Collect(pager.All(context.Background(), pager.NDJSONStream[int](pager.Endpoint{URL: srv.URL}, streamRetry)))
-	var he *pager.HTTPError
+	_, err := pager.Collect(pager.All(context.Background(), pagerhttp.NDJSONStream[int](pagerhttp.Endpoint{URL: srv.URL}, streamRetry)))
+	var he *pagerhttp.HTTPError
 	var pe *pager.PageError
 	if !errors.As(err, &he) || he.StatusCode != 404 || !errors.As(err, &pe) || pe.Attempts != 1 {
 		t.Errorf("got %v, want a *PageError around a 404 *HTTPError, not retried", err)
@@ -134,7 +135,7 @@ func TestNDJSONStreamBreak(t *testing.T) {
 	}))
 	defer srv.Close()
 	n := 0
-	for v, err := range pager.All(context.Background(), pager.NDJSONStream[int](pager.Endpoint{URL: srv.URL})) {
+	for v, err := range pager.All(context.Background(), pagerhttp.NDJSONStream[int](pagerhttp.Endpoint{URL: srv.URL})) {
 		if err != nil || v != n {
 			t.Fatalf("got (%d, %v), want %d", v, err, n)
 		}
@@ -154,7 +155,7 @@ func TestNDJSONStreamBreak(t *testing.T) {
 func TestNDJSONStreamReportStops(t *testing.T) {
 	s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: apisim.Faults{ErrorLine: 300}})
 	errEnough := errors.New("enough")
-	src := pager.NDJSONStream[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Stream, OffsetParam: "offset"},
+	src := pagerhttp.NDJSONStream[apisim.Record](pagerhttp.Endpoint{URL: s.URL + apisim.Stream, OffsetParam: "offset"},
 		streamRetry, pager.SkipBadLines(func(*pager.LineError) error { return errEnough }))
 	recs, err := pager.Collect(pager.All(context.Background(), src))
 	if err != errEnough || len(recs) != 300 {

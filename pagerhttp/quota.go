@@ -1,4 +1,4 @@
-package pager
+package pagerhttp
 
 import (
 	"context"
@@ -94,3 +94,15 @@ func (c clock) orReal() clock {
 func (c clock) now() time.Time { return c.nowFunc() }
 
 func (c clock) sleep(ctx context.Context, d time.Duration) error { return c.sleepFunc(ctx, d) }
+
+// sleep waits for d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

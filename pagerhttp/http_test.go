@@ -1,4 +1,4 @@
-package pager_test
+package pagerhttp_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/internal/apisim"
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // Rec is an apisim record, as a client would declare it.
@@ -63,7 +64,7 @@ func TestSeedStyles(t *testing.T) {
 		{
 			label: "runs: total, limit echo",
 			src: func(s *apisim.Server, c *http.Client) pager.Source[Rec] {
-				return pager.Offset(pager.OffsetFetch[Rec](pager.Endpoint{URL: s.URL + apisim.Runs, Client: c, Items: "runs"}),
+				return pager.Offset(pagerhttp.OffsetFetch[Rec](pagerhttp.Endpoint{URL: s.URL + apisim.Runs, Client: c, Items: "runs"}),
 					pager.PageSize(500), pager.MaxPageSize(1000))
 			},
 			wantCalls: 3, reason: "500 + 500 + 234 reaches the total: no request past it",
@@ -71,14 +72,14 @@ func TestSeedStyles(t *testing.T) {
 		{
 			label: "issues: bare array, limit=999 clamped to 200",
 			src: func(s *apisim.Server, c *http.Client) pager.Source[Rec] {
-				return pager.Offset(pager.OffsetFetch[Rec](pager.Endpoint{URL: s.URL + apisim.Issues, Client: c}), pager.PageSize(999))
+				return pager.Offset(pagerhttp.OffsetFetch[Rec](pagerhttp.Endpoint{URL: s.URL + apisim.Issues, Client: c}), pager.PageSize(999))
 			},
 			wantCalls: 8, reason: "7 pages of up to 200, then the empty page that ends a bare array",
 		},
 		{
 			label: "logs: has_more",
 			src: func(s *apisim.Server, c *http.Client) pager.Source[Rec] {
-				return pager.Offset(pager.OffsetFetch[Rec](pager.Endpoint{URL: s.URL + apisim.Logs + "?level=ERROR", Client: c, Items: "items"}),
+				return pager.Offset(pagerhttp.OffsetFetch[Rec](pagerhttp.Endpoint{URL: s.URL + apisim.Logs + "?level=ERROR", Client: c, Items: "items"}),
 					pager.PageSize(500))
 			},
 			wantCalls: 3, reason: "has_more false on the third page",
@@ -86,21 +87,21 @@ func TestSeedStyles(t *testing.T) {
 		{
 			label: "objects: page tokens, null on the last page",
 			src: func(s *apisim.Server, c *http.Client) pager.Source[Rec] {
-				return pager.Token(pager.TokenFetch[Rec](pager.Endpoint{URL: s.URL + apisim.Objects, Client: c, Items: "data"}), pager.PageSize(1000))
+				return pager.Token(pagerhttp.TokenFetch[Rec](pagerhttp.Endpoint{URL: s.URL + apisim.Objects, Client: c, Items: "data"}), pager.PageSize(1000))
 			},
 			wantCalls: 13, reason: "pageSize is clamped to 100",
 		},
 		{
 			label: "events: page numbers",
 			src: func(s *apisim.Server, c *http.Client) pager.Source[Rec] {
-				return pager.PageNumber(pager.PageFetch[Rec](pager.Endpoint{URL: s.URL + apisim.Events, Client: c, Items: "items"}), pager.PageSize(100))
+				return pager.PageNumber(pagerhttp.PageNumberFetch[Rec](pagerhttp.Endpoint{URL: s.URL + apisim.Events, Client: c, Items: "items"}), pager.PageSize(100))
 			},
 			wantCalls: 14, reason: "no total: the empty page 14 ends the walk",
 		},
 		{
 			label: "repos: Link header",
 			src: func(s *apisim.Server, c *http.Client) pager.Source[Rec] {
-				return pager.Link[Rec](pager.Endpoint{URL: s.URL + apisim.Repos + "?sort=id", Client: c}, pager.PageSize(100))
+				return pagerhttp.Link[Rec](pagerhttp.Endpoint{URL: s.URL + apisim.Repos + "?sort=id", Client: c}, pager.PageSize(100))
 			},
 			wantCalls: 13, reason: "the last page has no rel=next",
 		},
@@ -129,20 +130,26 @@ func TestFaultsRetried(t *testing.T) {
 	retry := pager.Retry(pager.RetryPolicy{Attempts: 20, MinDelay: time.Microsecond, MaxDelay: time.Microsecond})
 	for _, tt := range []struct {
 		label string
-		src   func(ep pager.Endpoint) pager.Source[Rec]
+		src   func(ep pagerhttp.Endpoint) pager.Source[Rec]
 		path  string
 		items string
 	}{
-		{"offset", func(ep pager.Endpoint) pager.Source[Rec] { return pager.Offset(pager.OffsetFetch[Rec](ep), retry) }, apisim.Logs, "items"},
-		{"token", func(ep pager.Endpoint) pager.Source[Rec] { return pager.Token(pager.TokenFetch[Rec](ep), retry) }, apisim.Objects, "data"},
-		{"page", func(ep pager.Endpoint) pager.Source[Rec] { return pager.PageNumber(pager.PageFetch[Rec](ep), retry) }, apisim.Events, "items"},
-		{"link", func(ep pager.Endpoint) pager.Source[Rec] { return pager.Link[Rec](ep, retry) }, apisim.Repos, ""},
+		{"offset", func(ep pagerhttp.Endpoint) pager.Source[Rec] {
+			return pager.Offset(pagerhttp.OffsetFetch[Rec](ep), retry)
+		}, apisim.Logs, "items"},
+		{"token", func(ep pagerhttp.Endpoint) pager.Source[Rec] {
+			return pager.Token(pagerhttp.TokenFetch[Rec](ep), retry)
+		}, apisim.Objects, "data"},
+		{"page", func(ep pagerhttp.Endpoint) pager.Source[Rec] {
+			return pager.PageNumber(pagerhttp.PageNumberFetch[Rec](ep), retry)
+		}, apisim.Events, "items"},
+		{"link", func(ep pagerhttp.Endpoint) pager.Source[Rec] { return pagerhttp.Link[Rec](ep, retry) }, apisim.Repos, ""},
 	} {
 		t.Run(tt.label, func(t *testing.T) {
 			s := sim(t, apisim.Config{N: 2000, Seed: 1, Faults: faults})
 			// Retry-After: 0 is not in the simulator; a 429 here waits
 			// the backoff, which the fake sleep skips.
-			ep := pager.Endpoint{URL: s.URL + tt.path, Client: client(t), Items: tt.items}
+			ep := pagerhttp.Endpoint{URL: s.URL + tt.path, Client: client(t), Items: tt.items}
 			got, err := pager.Collect(pager.All(context.Background(), tt.src(ep)))
 			if err != nil {
 				t.Fatal(err)
@@ -188,9 +195,9 @@ func TestHTTPErrors(t *testing.T) {
 				fmt.Fprint(w, tt.body)
 			}))
 			defer srv.Close()
-			ep := pager.WithClock(pager.Endpoint{URL: srv.URL + "/x", Client: client(t)}, now, nil)
-			_, err := pager.OffsetFetch[Rec](ep)(context.Background(), pager.Request{Limit: 10})
-			var he *pager.HTTPError
+			ep := pagerhttp.WithClock(pagerhttp.Endpoint{URL: srv.URL + "/x", Client: client(t)}, now, nil)
+			_, err := pagerhttp.OffsetFetch[Rec](ep)(context.Background(), pager.Request{Limit: 10})
+			var he *pagerhttp.HTTPError
 			if !errors.As(err, &he) {
 				t.Fatalf("got %v, want an *HTTPError", err)
 			}
@@ -198,7 +205,7 @@ func TestHTTPErrors(t *testing.T) {
 				t.Errorf("got status %d, retryable %t, retry after %v; want %d, %t, %v",
 					he.StatusCode, he.Retryable(), he.RetryAfter(), tt.status, tt.wantRetry, tt.wantAfter)
 			}
-			prefix := "pager: GET " + srv.URL + "/x?limit=10&offset=0"
+			prefix := "pagerhttp: GET " + srv.URL + "/x?limit=10&offset=0"
 			if msg := err.Error(); !strings.HasPrefix(msg, prefix) || !strings.HasSuffix(msg, tt.wantSuffix) {
 				t.Errorf("got message %q, want %q…%q", msg, prefix, tt.wantSuffix)
 			}
@@ -218,9 +225,8 @@ func TestPermanentNotRetried(t *testing.T) {
 			calls.Add(1)
 			w.WriteHeader(tt.status)
 		}))
-		var slept sleeps
-		src := pager.Offset(pager.OffsetFetch[Rec](pager.Endpoint{URL: srv.URL, Client: client(t)}),
-			pager.Retry(pager.RetryPolicy{Attempts: 3}), slept.option())
+		src := pager.Offset(pagerhttp.OffsetFetch[Rec](pagerhttp.Endpoint{URL: srv.URL, Client: client(t)}),
+			pager.Retry(pager.RetryPolicy{Attempts: 3, MaxDelay: time.Microsecond}))
 		_, err := pager.Collect(pager.All(context.Background(), src))
 		var pe *pager.PageError
 		if !errors.As(err, &pe) || pe.Attempts != tt.wantAttempts || int(calls.Load()) != tt.wantAttempts {
@@ -269,8 +275,8 @@ func TestConnectionReuse(t *testing.T) {
 		fmt.Fprintf(w, `[{"id": %s}]`+"\n\n\n", r.URL.Query().Get("offset"))
 	}))
 	c := client(t)
-	src := pager.Offset(pager.OffsetFetch[Rec](pager.Endpoint{URL: srv.URL, Client: c}),
-		pager.Retry(pager.RetryPolicy{Attempts: 3}), pager.WithSleep(func(ctx context.Context, _ time.Duration) error { return ctx.Err() }))
+	src := pager.Offset(pagerhttp.OffsetFetch[Rec](pagerhttp.Endpoint{URL: srv.URL, Client: c}),
+		pager.Retry(pager.RetryPolicy{Attempts: 3, MaxDelay: time.Microsecond}))
 	n := 0
 	for _, err := range pager.All(context.Background(), src) {
 		if err != nil {
@@ -296,7 +302,7 @@ func TestHeaders(t *testing.T) {
 		fmt.Fprint(w, `{"data": [], "nextPageToken": null}`)
 	}))
 	defer srv.Close()
-	ep := pager.Endpoint{
+	ep := pagerhttp.Endpoint{
 		URL:         srv.URL + "/v1/objects?snapshot=true",
 		Client:      client(t),
 		Header:      http.Header{"Authorization": {"Bearer s3cr3t"}},
@@ -305,7 +311,7 @@ func TestHeaders(t *testing.T) {
 		TokenParam:  "cursor",
 		OffsetParam: "ignored",
 	}
-	if _, err := pager.TokenFetch[Rec](ep)(context.Background(), pager.Request{Token: "a b", Limit: 5}); err != nil {
+	if _, err := pagerhttp.TokenFetch[Rec](ep)(context.Background(), pager.Request{Token: "a b", Limit: 5}); err != nil {
 		t.Fatal(err)
 	}
 	if got.Get("Authorization") != "Bearer s3cr3t" || got.Get("Accept") != "application/json" {
@@ -320,45 +326,45 @@ func TestHeaders(t *testing.T) {
 func TestBodies(t *testing.T) {
 	tests := []struct {
 		label   string
-		fetch   func(pager.Endpoint) pager.FetchFunc[Rec]
+		fetch   func(pagerhttp.Endpoint) pager.FetchFunc[Rec]
 		items   string
 		body    string
 		want    pager.Page[Rec]
 		wantErr string
 	}{
-		{label: "token absent", fetch: pager.TokenFetch[Rec], items: "data", body: `{"data": [{"id": 1}]}`, want: pager.Page[Rec]{Items: []Rec{{ID: 1}}}},
-		{label: "token null", fetch: pager.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": null}`, want: pager.Page[Rec]{Items: []Rec{}}},
-		{label: "token empty", fetch: pager.TokenFetch[Rec], items: "data", body: `{"data": null, "nextPageToken": ""}`},
-		{label: "token string", fetch: pager.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": "v1.x"}`, want: pager.Page[Rec]{Items: []Rec{}, Next: "v1.x"}},
-		{label: "token number", fetch: pager.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": 1234567890123}`, want: pager.Page[Rec]{Items: []Rec{}, Next: "1234567890123"}},
-		{label: "total, has_more", fetch: pager.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": 1500, "has_more": true}`, want: pager.Page[Rec]{Items: []Rec{}, Total: 1500}},
-		{label: "has_more false", fetch: pager.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": null, "has_more": false}`, want: pager.Page[Rec]{Items: []Rec{}, Last: true}},
-		{label: "nested", fetch: pager.OffsetFetch[Rec], items: "result.items", body: `{"result": {"items": [{"id": 2}]}, "total": 1}`, want: pager.Page[Rec]{Items: []Rec{{ID: 2}}, Total: 1}},
-		{label: "total pages", fetch: pager.PageFetch[Rec], items: "items", body: `{"items": [], "total_pages": 3}`, want: pager.Page[Rec]{Items: []Rec{}, Last: true}},
-		{label: "a token is not read for offset", fetch: pager.OffsetFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": "x"}`, want: pager.Page[Rec]{Items: []Rec{}}},
+		{label: "token absent", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": [{"id": 1}]}`, want: pager.Page[Rec]{Items: []Rec{{ID: 1}}}},
+		{label: "token null", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": null}`, want: pager.Page[Rec]{Items: []Rec{}}},
+		{label: "token empty", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": null, "nextPageToken": ""}`},
+		{label: "token string", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": "v1.x"}`, want: pager.Page[Rec]{Items: []Rec{}, Next: "v1.x"}},
+		{label: "token number", fetch: pagerhttp.TokenFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": 1234567890123}`, want: pager.Page[Rec]{Items: []Rec{}, Next: "1234567890123"}},
+		{label: "total, has_more", fetch: pagerhttp.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": 1500, "has_more": true}`, want: pager.Page[Rec]{Items: []Rec{}, Total: 1500}},
+		{label: "has_more false", fetch: pagerhttp.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": null, "has_more": false}`, want: pager.Page[Rec]{Items: []Rec{}, Last: true}},
+		{label: "nested", fetch: pagerhttp.OffsetFetch[Rec], items: "result.items", body: `{"result": {"items": [{"id": 2}]}, "total": 1}`, want: pager.Page[Rec]{Items: []Rec{{ID: 2}}, Total: 1}},
+		{label: "total pages", fetch: pagerhttp.PageNumberFetch[Rec], items: "items", body: `{"items": [], "total_pages": 3}`, want: pager.Page[Rec]{Items: []Rec{}, Last: true}},
+		{label: "a token is not read for offset", fetch: pagerhttp.OffsetFetch[Rec], items: "data", body: `{"data": [], "nextPageToken": "x"}`, want: pager.Page[Rec]{Items: []Rec{}}},
 		{
-			label: "object, no Items", fetch: pager.OffsetFetch[Rec], body: `{"runs": [], "total": 0}`,
+			label: "object, no Items", fetch: pagerhttp.OffsetFetch[Rec], body: `{"runs": [], "total": 0}`,
 			wantErr: "the body is a JSON object, not an array: set Endpoint.Items to the field that holds the items (its fields: runs, total)",
 		},
 		{
-			label: "missing field", fetch: pager.OffsetFetch[Rec], items: "events", body: `{"runs": [], "total": 0}`,
+			label: "missing field", fetch: pagerhttp.OffsetFetch[Rec], items: "events", body: `{"runs": [], "total": 0}`,
 			wantErr: `the body has no field "events" (its fields: runs, total)`,
 		},
 		{
-			label: "array, with Items", fetch: pager.OffsetFetch[Rec], items: "runs", body: `[]`,
+			label: "array, with Items", fetch: pagerhttp.OffsetFetch[Rec], items: "runs", body: `[]`,
 			wantErr: `the body is a JSON array, not an object with the field "runs": leave Endpoint.Items empty`,
 		},
-		{label: "truncated", fetch: pager.OffsetFetch[Rec], body: `[{"id": 1}, {"id"`, wantErr: "decoding the items: unexpected end of JSON input"},
-		{label: "bad total", fetch: pager.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": "many"}`, wantErr: `decoding "total": json: cannot unmarshal string`},
+		{label: "truncated", fetch: pagerhttp.OffsetFetch[Rec], body: `[{"id": 1}, {"id"`, wantErr: "decoding the items: unexpected end of JSON input"},
+		{label: "bad total", fetch: pagerhttp.OffsetFetch[Rec], items: "items", body: `{"items": [], "total": "many"}`, wantErr: `decoding "total": json: cannot unmarshal string`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.label, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, tt.body) }))
 			defer srv.Close()
-			p, err := tt.fetch(pager.Endpoint{URL: srv.URL, Client: client(t), Items: tt.items})(context.Background(), pager.Request{Page: 3, Limit: 10})
+			p, err := tt.fetch(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Items: tt.items})(context.Background(), pager.Request{Page: 3, Limit: 10})
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "pager: GET "+srv.URL) {
-					t.Errorf("got error %v, want pager: GET %s…%s", err, srv.URL, tt.wantErr)
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "pagerhttp: GET "+srv.URL) {
+					t.Errorf("got error %v, want pagerhttp: GET %s…%s", err, srv.URL, tt.wantErr)
 				}
 				return
 			}
@@ -391,7 +397,7 @@ func TestLinkWalk(t *testing.T) {
 		fmt.Fprintf(w, `[{"id": %d}]`, len(asked))
 	}))
 	defer srv.Close()
-	src := pager.Link[Rec](pager.Endpoint{URL: srv.URL + "/items", Client: client(t)}, pager.PageSize(2))
+	src := pagerhttp.Link[Rec](pagerhttp.Endpoint{URL: srv.URL + "/items", Client: client(t)}, pager.PageSize(2))
 	got, err := pager.Collect(pager.All(context.Background(), src))
 	if diff := cmp.Diff([]Rec{{ID: 1}, {ID: 2}, {ID: 3}}, got); diff != "" {
 		t.Errorf("records (-want +got):\n%s", diff)
@@ -412,7 +418,7 @@ func TestLinkWalk(t *testing.T) {
 		fmt.Fprint(w, `[{"id": 1}]`)
 	}))
 	defer self.Close()
-	got, err = pager.Collect(pager.All(context.Background(), pager.Link[Rec](pager.Endpoint{URL: self.URL, Client: client(t)})))
+	got, err = pager.Collect(pager.All(context.Background(), pagerhttp.Link[Rec](pagerhttp.Endpoint{URL: self.URL, Client: client(t)})))
 	if len(got) != 1 || len(asked) != 1 || !errors.Is(err, pager.ErrRepeatedToken) {
 		t.Errorf("got %v and %v after %d requests, want 1 record, ErrRepeatedToken, 1 request", got, err, len(asked))
 	}
@@ -420,9 +426,9 @@ func TestLinkWalk(t *testing.T) {
 
 func TestLinkResume(t *testing.T) {
 	s := sim(t, apisim.Config{N: 100})
-	ep := pager.Endpoint{URL: s.URL + apisim.Repos, Client: client(t)}
+	ep := pagerhttp.Endpoint{URL: s.URL + apisim.Repos, Client: client(t)}
 	next := s.URL + apisim.Repos + "?page=3&per_page=30"
-	got, err := pager.Collect(pager.All(context.Background(), pager.Link[Rec](ep, pager.StartToken(next))))
+	got, err := pager.Collect(pager.All(context.Background(), pagerhttp.Link[Rec](ep, pager.StartToken(next))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,8 +444,8 @@ type pacing struct {
 	slept []time.Duration
 }
 
-func (p *pacing) endpoint(ep pager.Endpoint) pager.Endpoint {
-	return pager.WithClock(ep,
+func (p *pacing) endpoint(ep pagerhttp.Endpoint) pagerhttp.Endpoint {
+	return pagerhttp.WithClock(ep,
 		func() time.Time { p.mu.Lock(); defer p.mu.Unlock(); return p.now },
 		func(ctx context.Context, d time.Duration) error {
 			p.mu.Lock()
@@ -483,7 +489,7 @@ func TestQuotaPacing(t *testing.T) {
 			header: func(call int) http.Header {
 				return http.Header{"X-Ratelimit-Remaining": {"0"}, "X-Ratelimit-Reset": {fmt.Sprint(start.Unix() + 3600)}}
 			},
-			wantErr: pager.ErrQuotaSpent,
+			wantErr: pagerhttp.ErrQuotaSpent,
 		},
 		{
 			label: "quota left",
@@ -508,8 +514,8 @@ func TestQuotaPacing(t *testing.T) {
 			}))
 			defer srv.Close()
 			clk := &pacing{now: start}
-			ep := clk.endpoint(pager.Endpoint{URL: srv.URL, Client: client(t)})
-			src := pager.Offset(pager.OffsetFetch[Rec](ep), pager.Retry(pager.RetryPolicy{Attempts: 3}))
+			ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t)})
+			src := pager.Offset(pagerhttp.OffsetFetch[Rec](ep), pager.Retry(pager.RetryPolicy{Attempts: 3}))
 			_, err := pager.Collect(pager.All(context.Background(), src))
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("got error %v, want %v", err, tt.wantErr)
@@ -532,11 +538,11 @@ func TestQuotaWaitCanceled(t *testing.T) {
 	}))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	ep := pager.WithClock(pager.Endpoint{URL: srv.URL, Client: client(t)}, nil, func(ctx context.Context, d time.Duration) error {
+	ep := pagerhttp.WithClock(pagerhttp.Endpoint{URL: srv.URL, Client: client(t)}, nil, func(ctx context.Context, d time.Duration) error {
 		cancel()
-		return pager.Sleep(ctx, d) // the real sleep, woken by the cancel
+		return pagerhttp.Sleep(ctx, d) // the real sleep, woken by the cancel
 	})
-	_, err := pager.Collect(pager.All(ctx, pager.Offset(pager.OffsetFetch[Rec](ep))))
+	_, err := pager.Collect(pager.All(ctx, pager.Offset(pagerhttp.OffsetFetch[Rec](ep))))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
@@ -546,11 +552,11 @@ func TestEndpointPanics(t *testing.T) {
 	for _, u := range []string{"", "/relative", "http://[::1"} {
 		func() {
 			defer func() {
-				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "pager: OffsetFetch") {
+				if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "pagerhttp: OffsetFetch") {
 					t.Errorf("URL %q: got panic %v, want a pager: panic", u, r)
 				}
 			}()
-			pager.OffsetFetch[Rec](pager.Endpoint{URL: u})
+			pagerhttp.OffsetFetch[Rec](pagerhttp.Endpoint{URL: u})
 		}()
 	}
 }
@@ -562,8 +568,8 @@ func TestPagesFromZero(t *testing.T) {
 		fmt.Fprintf(w, `{"content": [{"id": %d}], "totalPages": 2}`, len(pages))
 	}))
 	defer srv.Close()
-	ep := pager.Endpoint{URL: srv.URL, Client: client(t), Items: "content", TotalPages: "totalPages", PageParam: "pageNo", PagesFromZero: true}
-	got, err := pager.Collect(pager.All(context.Background(), pager.PageNumber(pager.PageFetch[Rec](ep))))
+	ep := pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Items: "content", TotalPages: "totalPages", PageParam: "pageNo", PagesFromZero: true}
+	got, err := pager.Collect(pager.All(context.Background(), pager.PageNumber(pagerhttp.PageNumberFetch[Rec](ep))))
 	if err != nil || len(got) != 2 {
 		t.Fatalf("got %v, %v; want 2 records", got, err)
 	}

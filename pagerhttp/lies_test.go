@@ -1,4 +1,4 @@
-package pager_test
+package pagerhttp_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/internal/apisim"
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // Servers that lie, over real HTTP: what users of other pagination
@@ -28,7 +29,7 @@ func checkPrefix(t *testing.T, recs []apisim.Record) {
 // TestLyingTokenCycle: the third page names itself as the next.
 func TestLyingTokenCycle(t *testing.T) {
 	s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: apisim.Faults{RepeatToken: 3}})
-	src := pager.Token(pager.TokenFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Objects, Items: "data"}))
+	src := pager.Token(pagerhttp.TokenFetch[apisim.Record](pagerhttp.Endpoint{URL: s.URL + apisim.Objects, Items: "data"}))
 	recs, err := pager.Collect(pager.All(context.Background(), src))
 	var pe *pager.PageError
 	if !errors.Is(err, pager.ErrRepeatedToken) || !errors.As(err, &pe) {
@@ -45,11 +46,11 @@ func TestLyingTokenCycle(t *testing.T) {
 
 func TestExpiredToken(t *testing.T) {
 	s := sim(t, apisim.Config{N: 1000, Seed: 7, Faults: apisim.Faults{ExpireToken: 2}})
-	src := pager.Token(pager.TokenFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Objects, Items: "data"}),
+	src := pager.Token(pagerhttp.TokenFetch[apisim.Record](pagerhttp.Endpoint{URL: s.URL + apisim.Objects, Items: "data"}),
 		pager.Retry(pager.RetryPolicy{Attempts: 5}))
 	recs, err := pager.Collect(pager.All(context.Background(), src))
 	var pe *pager.PageError
-	var he *pager.HTTPError
+	var he *pagerhttp.HTTPError
 	if !errors.As(err, &pe) || !errors.As(err, &he) || he.StatusCode != http.StatusGone {
 		t.Fatalf("got %v, want a *PageError around a 410 *HTTPError", err)
 	}
@@ -70,7 +71,7 @@ func TestLastPageAgain(t *testing.T) {
 		{100, pager.ErrRepeatedPage, "the last page is full: answered again, it cannot be told from a server that ignores ?page"},
 	} {
 		s := sim(t, apisim.Config{N: tt.n, Seed: 7, Faults: apisim.Faults{RepeatLastPage: true}})
-		src := pager.PageNumber(pager.PageFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Events, Items: "items"}), pager.PageSize(20))
+		src := pager.PageNumber(pagerhttp.PageNumberFetch[apisim.Record](pagerhttp.Endpoint{URL: s.URL + apisim.Events, Items: "items"}), pager.PageSize(20))
 		recs, err := pager.Collect(pager.All(ctx, src))
 		if !errors.Is(err, tt.wantErr) || err != nil && tt.wantErr == nil {
 			t.Errorf("N=%d: got %v, want %v: %s", tt.n, err, tt.wantErr, tt.reason)
@@ -88,15 +89,15 @@ func TestIgnoredPaging(t *testing.T) {
 	ctx := context.Background()
 	s := sim(t, apisim.Config{N: 10_000, Seed: 7, Faults: apisim.Faults{IgnorePaging: true}})
 
-	// No total: an offset walk would go on forever; Unique ends it.
-	issues := pager.Offset(pager.OffsetFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Issues}), pager.PageSize(200))
-	recs, err := pager.Collect(pager.Unique(pager.All(ctx, issues), recordID))
+	// No total: an offset walk would go on forever; RejectDuplicates ends it.
+	issues := pager.Offset(pagerhttp.OffsetFetch[apisim.Record](pagerhttp.Endpoint{URL: s.URL + apisim.Issues}), pager.PageSize(200))
+	recs, err := pager.Collect(pager.RejectDuplicates(pager.All(ctx, issues), recordID))
 	if !errors.Is(err, pager.ErrDuplicate) || len(recs) != 200 {
 		t.Errorf("offset: got %d records and %v, want 200 and ErrDuplicate", len(recs), err)
 	}
 
 	// A page-number walk sees the repeat itself.
-	events := pager.PageNumber(pager.PageFetch[apisim.Record](pager.Endpoint{URL: s.URL + apisim.Events, Items: "items"}))
+	events := pager.PageNumber(pagerhttp.PageNumberFetch[apisim.Record](pagerhttp.Endpoint{URL: s.URL + apisim.Events, Items: "items"}))
 	recs, err = pager.Collect(pager.All(ctx, events))
 	if !errors.Is(err, pager.ErrRepeatedPage) || len(recs) != 100 {
 		t.Errorf("page number: got %d records and %v, want 100 and ErrRepeatedPage", len(recs), err)
@@ -109,8 +110,8 @@ func TestChangingData(t *testing.T) {
 	ctx := context.Background()
 	s := sim(t, apisim.Config{N: 2000, Seed: 7, Faults: apisim.Faults{Insert: 0.5}})
 	runs := func(opts ...pager.Option) pager.Source[apisim.Record] {
-		ep := pager.Endpoint{URL: s.URL + apisim.Runs, Items: "runs"}
-		return pager.Offset(pager.OffsetFetch[apisim.Record](ep), append(opts, pager.PageSize(100))...)
+		ep := pagerhttp.Endpoint{URL: s.URL + apisim.Runs, Items: "runs"}
+		return pager.Offset(pagerhttp.OffsetFetch[apisim.Record](ep), append(opts, pager.PageSize(100))...)
 	}
 
 	recs, err := pager.Collect(pager.All(ctx, runs()))

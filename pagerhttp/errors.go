@@ -1,4 +1,4 @@
-package pager
+package pagerhttp
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func newHTTPError(req *http.Request, resp *http.Response, now time.Time) *HTTPEr
 
 func (e *HTTPError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pager: %s %s: %s", e.Method, e.URL, e.Status)
+	fmt.Fprintf(&b, "pagerhttp: %s %s: %s", e.Method, e.URL, e.Status)
 	if body := bytes.TrimSpace(e.Body); len(body) > 0 {
 		// One line, however the server formatted its message.
 		fmt.Fprintf(&b, ": %s", strings.Join(strings.Fields(string(body)), " "))

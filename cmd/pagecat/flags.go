@@ -1,0 +1,212 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// options are pagecat's flags.
+type options struct {
+	style, items                                   string
+	pageSize, maxPageSize                          int
+	limitParam, offsetParam, tokenParam, pageParam string
+	totalField, hasMoreField, nextField            string
+	headers                                        headers
+	take, retry, prefetch                          int
+	startOffset, startPage                         int
+	startToken                                     string
+	progress                                       string
+	timeout                                        time.Duration
+	demo                                           bool
+	url                                            string
+
+	header http.Header                 // the -H flags, expanded
+	getenv func(string) (string, bool) // os.LookupEnv; tests replace it
+	fs     *flag.FlagSet               // to print the resume command
+}
+
+var styles = []string{"offset", "token", "page", "link", "ndjson"}
+
+// The bounds of the numeric flags: beyond them a walk's offsets could
+// overflow, or a typo would open thousands of connections.
+const (
+	maxPrefetch = 64
+	maxPageSize = 1_000_000
+	maxCount    = math.MaxInt / 2 // items and pages: -start-offset, -take, -start-page
+	maxRetry    = 100
+)
+
+// bareArray is the -items value, and its synonyms, for a body that is a
+// bare JSON array of items.
+const bareArray = "."
+
+// flagGroups orders the flags in -h.
+var flagGroups = []struct {
+	title string
+	names []string
+}{
+	{"What to fetch", []string{"H", "items", "demo"}},
+	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "prefetch"}},
+	{"Output", []string{"take", "progress"}},
+	{"Resume", []string{"start-offset", "start-token", "start-page"}},
+	{"Network", []string{"retry", "timeout"}},
+}
+
+const usageHead = `usage: pagecat [flags] URL [flags]
+       pagecat -demo [flags]
+
+Pagecat walks every page of a JSON API and writes the items to stdout as
+NDJSON, one item per line. On failure it keeps what it wrote and prints the
+command that resumes after it.
+`
+
+const usageTail = `
+Header values: pagecat expands $NAME and ${NAME} in a -H value from the
+environment ($$ is a $), so that the secret is not on the command line:
+single-quote the flag so that the shell leaves it alone. -H @FILE reads
+headers from FILE, one 'Name: value' per line (# starts a comment). The
+resume command pagecat prints keeps these forms and leaves out headers whose
+values were given literally, naming them.
+
+Examples:
+  pagecat -demo -style token -take 5
+  pagecat -H 'Authorization: Bearer $GITHUB_TOKEN' -style link 'https://api.github.com/repos/golang/go/issues?state=open' > issues.ndjson
+  pagecat -H @gcs-headers.txt -style token -items items -limit-param maxResults -next-field nextPageToken \
+      https://storage.googleapis.com/storage/v1/b/BUCKET/o | jq -r .name
+`
+
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("pagecat", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // run reports errors, on one line
+	fs.Usage = func() {}     // and prints the usage for -h only
+	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty")
+	fs.StringVar(&o.items, "items", "", "the JSON field that holds the items (data, result.items); detected if empty; . (or none) for a bare array")
+	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page, 1 to %d", maxPageSize))
+	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
+	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
+	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
+	fs.StringVar(&o.tokenParam, "token-param", "", "query parameter for the page token (default pageToken)")
+	fs.StringVar(&o.pageParam, "page-param", "", "query parameter for the page number (default page)")
+	fs.StringVar(&o.totalField, "total-field", "", "JSON field with the total number of items (default total)")
+	fs.StringVar(&o.hasMoreField, "has-more-field", "", "JSON field that is false on the last page (default has_more)")
+	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken)")
+	fs.Var(&o.headers, "H", "request header, 'Name: value' with $NAME expanded, or @FILE (repeatable)")
+	fs.IntVar(&o.take, "take", 0, "stop after this many items (0: all)")
+	fs.IntVar(&o.retry, "retry", 5, fmt.Sprintf("tries per page, the first included; at most %d", maxRetry))
+	fs.IntVar(&o.prefetch, "prefetch", 0, fmt.Sprintf("fetch up to N pages ahead of the output (offset style: N at once; at most %d); 0: none", maxPrefetch))
+	fs.IntVar(&o.startOffset, "start-offset", 0, "resume at this offset")
+	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
+	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
+	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (when stderr is a terminal), always or never")
+	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time limit per request; more than 0")
+	fs.BoolVar(&o.demo, "demo", false, "export from a simulated API started on 127.0.0.1")
+	return fs
+}
+
+// usage writes pagecat -h: the flags by group, and examples.
+func usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, usageHead)
+	for _, g := range flagGroups {
+		fmt.Fprintf(w, "\n%s:\n", g.title)
+		for _, name := range g.names {
+			f := fs.Lookup(name)
+			kind, help := flag.UnquoteUsage(f)
+			if kind != "" {
+				kind = " " + kind
+			}
+			fmt.Fprintf(w, "  -%s%s\n    \t%s", f.Name, kind, help)
+			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+				fmt.Fprintf(w, " (default %s)", f.DefValue)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprint(w, usageTail)
+}
+
+// parseFlags parses args, in which flags may follow the URL. It returns
+// the options even with an error, for -h.
+func parseFlags(args []string, getenv func(string) (string, bool)) (*options, error) {
+	o := &options{getenv: getenv}
+	fs := newFlagSet(o)
+	o.fs = fs
+	var urls []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return o, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if i := len(args) - len(rest) - 1; i >= 0 && args[i] == "--" {
+			urls = append(urls, rest...) // after --, no more flags
+			break
+		}
+		urls, args = append(urls, rest[0]), rest[1:]
+	}
+	return o, o.check(urls)
+}
+
+func (o *options) check(args []string) error {
+	switch {
+	case o.demo && len(args) > 0:
+		return errors.New("-demo takes no URL")
+	case !o.demo && len(args) != 1:
+		return fmt.Errorf("want one URL, got %d", len(args))
+	case o.style != "" && !contains(styles, o.style):
+		return fmt.Errorf("-style %q: want one of %s", o.style, strings.Join(styles, ", "))
+	case o.progress != "auto" && o.progress != "always" && o.progress != "never":
+		return fmt.Errorf("-progress %q: want auto, always or never", o.progress)
+	case o.timeout <= 0:
+		return fmt.Errorf("-timeout %v: want more than 0", o.timeout)
+	}
+	for _, b := range []struct {
+		name     string
+		v        int
+		low, top int
+	}{
+		{"page-size", o.pageSize, 1, maxPageSize},
+		{"max-page-size", o.maxPageSize, 0, maxPageSize},
+		{"take", o.take, 0, maxCount},
+		{"start-offset", o.startOffset, 0, maxCount},
+		{"start-page", o.startPage, 1, maxCount},
+		{"retry", o.retry, 0, maxRetry},
+		{"prefetch", o.prefetch, 0, maxPrefetch},
+	} {
+		if b.v < b.low || b.v > b.top {
+			return fmt.Errorf("-%s %d: want %d to %d", b.name, b.v, b.low, b.top)
+		}
+	}
+	switch o.items {
+	case bareArray, "none", "-":
+		o.items = bareArray
+	}
+	h, err := o.headers.resolve(o.getenv)
+	if err != nil {
+		return err
+	}
+	o.header = h
+	if !o.demo {
+		o.url = args[0]
+		if u, err := url.Parse(o.url); err != nil || !u.IsAbs() {
+			return fmt.Errorf("%s is not an absolute URL", redactURL(o.url))
+		}
+	}
+	return nil
+}
+
+// itemsField returns the Endpoint.Items of o.items.
+func (o *options) itemsField() string {
+	if o.items == bareArray {
+		return ""
+	}
+	return o.items
+}

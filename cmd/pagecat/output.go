@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+)
+
+// flushSize is how many bytes of whole lines a lineWriter gathers before
+// it writes them.
+const flushSize = 64 << 10
+
+// A lineWriter writes NDJSON to w in whole lines only: each Write it makes
+// ends with a line's end, so that if pagecat is killed the output ends
+// with a whole record, never half of one.
+type lineWriter struct {
+	w   io.Writer
+	buf bytes.Buffer
+	err error
+}
+
+// writeItem adds item, compacted, as a line, and writes out the lines
+// gathered when they reach flushSize. It returns an error only if item is
+// not JSON; an error writing is kept for flush to return.
+func (lw *lineWriter) writeItem(item json.RawMessage) error {
+	n := lw.buf.Len()
+	if err := json.Compact(&lw.buf, item); err != nil {
+		lw.buf.Truncate(n)
+		return err
+	}
+	lw.buf.WriteByte('\n')
+	if lw.buf.Len() >= flushSize {
+		_ = lw.flush()
+	}
+	return nil
+}
+
+// flush writes the gathered lines in one Write. After an error, every
+// flush returns it.
+func (lw *lineWriter) flush() error {
+	if lw.err != nil {
+		lw.buf.Reset()
+		return lw.err
+	}
+	if lw.buf.Len() == 0 {
+		return nil
+	}
+	n, err := lw.w.Write(lw.buf.Bytes())
+	if err == nil && n < lw.buf.Len() {
+		err = io.ErrShortWrite
+	}
+	lw.err = err
+	if lw.buf.Cap() > 4*flushSize {
+		lw.buf = bytes.Buffer{} // one huge item: do not keep its memory
+	}
+	lw.buf.Reset()
+	return err
+}

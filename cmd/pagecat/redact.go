@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// redacted replaces the value of a secret query parameter.
+const redacted = "REDACTED"
+
+// secretParams are the query parameters whose values are secrets, by name
+// in lower case without '-' and '_'.
+var secretParams = map[string]bool{
+	"apikey": true, "key": true, "token": true, "accesstoken": true, "refreshtoken": true,
+	"idtoken": true, "authtoken": true, "auth": true, "authorization": true, "signature": true,
+	"sig": true, "password": true, "passwd": true, "pwd": true, "secret": true,
+	"clientsecret": true, "sessiontoken": true, "securitytoken": true, "xamzsignature": true,
+	"xamzcredential": true, "xamzsecuritytoken": true, "credential": true, "privatekey": true,
+}
+
+// secretSuffixes make a parameter secret too (client_secret, db_password);
+// a page token (pageToken, next_token) is not one.
+var secretSuffixes = []string{"secret", "password", "signature", "apikey", "accesstoken", "authtoken", "sessiontoken"}
+
+// isSecretParam reports whether the query parameter name carries a secret.
+func isSecretParam(name string) bool {
+	n := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(name))
+	if secretParams[n] {
+		return true
+	}
+	for _, s := range secretSuffixes {
+		if strings.HasSuffix(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL returns u with the values of its secret query parameters, and
+// its password if any, replaced by REDACTED; the rest is kept as written.
+func redactURL(u string) string {
+	s, _ := redactQuery(u)
+	return s
+}
+
+// redactQuery is redactURL, and it returns the names of the parameters it
+// redacted.
+func redactQuery(u string) (string, []string) {
+	head, query, ok := strings.Cut(u, "?")
+	head = redactPassword(head)
+	if !ok {
+		return head, nil
+	}
+	query, frag, hasFrag := strings.Cut(query, "#")
+	var names []string
+	pairs := strings.Split(query, "&")
+	for i, pair := range pairs {
+		name, _, _ := strings.Cut(pair, "=")
+		if n, err := url.QueryUnescape(name); err == nil && isSecretParam(n) {
+			pairs[i] = name + "=" + redacted
+			names = append(names, n)
+		}
+	}
+	s := head + "?" + strings.Join(pairs, "&")
+	if hasFrag {
+		s += "#" + frag
+	}
+	return s, names
+}
+
+// redactPassword redacts the password in the user info of u, a URL
+// without its query.
+func redactPassword(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
+	}
+	start := len(u) - len(rest)
+	authority, _, _ := strings.Cut(rest, "/")
+	at := strings.LastIndexByte(authority, '@')
+	if at < 0 {
+		return u
+	}
+	colon := strings.IndexByte(authority[:at], ':')
+	if colon < 0 {
+		return u
+	}
+	return u[:start+colon+1] + redacted + u[start+at:]
+}
+
+// urlPattern finds URLs in text.
+var urlPattern = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
+
+// redactText redacts the secrets of every URL in s. Punctuation that ends
+// a URL (a colon, a full stop) is taken as the text's, not the URL's.
+func redactText(s string) string {
+	return urlPattern.ReplaceAllStringFunc(s, func(u string) string {
+		end := len(strings.TrimRight(u, ".,:;!?)]}"))
+		return redactURL(u[:end]) + u[end:]
+	})
+}
+
+// escape returns s with its control characters (ESC, CR, line breaks…),
+// bidirectional controls and invalid UTF-8 written as Go escapes, so that
+// text from a server cannot move the cursor, set a window title or fake a
+// line of its own on a terminal.
+func escape(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r) && r < 0x100:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' || unicode.Is(unicode.Bidi_Control, r)
+}
+
+// clean makes text from anywhere fit for stderr: secrets redacted,
+// control characters escaped.
+func clean(s string) string { return escape(redactText(s)) }

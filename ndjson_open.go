@@ -1,0 +1,123 @@
+package pager
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+)
+
+// NDJSONOpen returns a Source for a stream of JSON lines that open opens,
+// such as an HTTP response body: open is called when the walk starts, with
+// the offset of the item the stream is to start at (0, or the one set by
+// [StartOffset] or [Resume]), and the walk reads what it returns as [NDJSON]
+// reads a reader, closing it when the walk ends, however it ends. Page
+// offsets count items from the start of the listing.
+//
+// An error from open is retried as the [Retry] policy says. A stream that
+// breaks off — a failed read, a line cut short, a line that does not
+// decode, as some servers end a failed stream with a plain-text error line
+// — is opened again at the offset of the first item not received, as often
+// as the Retry policy allows (the count of attempts starts again whenever a
+// stream delivered items), so each item still arrives once, in order. A
+// line that is bad in the data fails the same way each time, and the walk
+// ends after the policy's attempts. A line over [MaxLineSize] is not asked
+// for again. The walk ends with a [*PageError] at the offset of the first
+// item not received, wrapping the last error; an error returned by a
+// [SkipBadLines] report ends it as is.
+//
+// A stream that cannot start past its first item says so by returning an
+// error wrapping [errors.ErrUnsupported] from open for an offset above 0:
+// the walk then ends with the error that broke the stream off.
+//
+// NDJSONOpen panics if open is nil.
+func NDJSONOpen[T any](open func(ctx context.Context, offset int) (io.ReadCloser, error), opts ...Option) Source[T] {
+	if open == nil {
+		panic("pager: NDJSONOpen with a nil open func")
+	}
+	s := &ndjsonOpen[T]{open: open, cfg: newConfig(ndjsonOpenSrc, opts)}
+	// Each stream is read by an NDJSON source with the reading options.
+	s.read = []Option{MaxLineSize(s.cfg.maxLineSize)}
+	if s.cfg.decode != nil {
+		s.read = append(s.read, DecodeWith(s.cfg.decode))
+	}
+	if report := s.cfg.skipBad; report != nil {
+		// An error from SkipBadLines' report is the caller's word to stop:
+		// mark it, so that it is not taken for a broken stream.
+		s.read = append(s.read, SkipBadLines(func(e *LineError) error {
+			if err := report(e); err != nil {
+				return stopped{err}
+			}
+			return nil
+		}))
+	}
+	return s
+}
+
+type ndjsonOpen[T any] struct {
+	open func(ctx context.Context, offset int) (io.ReadCloser, error)
+	cfg  config
+	read []Option // for the NDJSON source of each stream
+}
+
+func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
+	return func(yield func(Page[T], error) bool) {
+		offset, attempt := s.cfg.startOffset, 0
+		var broke error // what broke the last stream off, if any
+		for {
+			attempt++
+			n, err := s.stream(ctx, offset, attempt, yield)
+			if err == nil || err == errEnd {
+				return // the stream's end, or the loop's
+			}
+			var stop stopped
+			if errors.As(err, &stop) {
+				yield(Page[T]{}, stop.err)
+				return
+			}
+			final := errors.Is(err, ErrLineTooLong) || errors.Is(err, errors.ErrUnsupported)
+			if errors.Is(err, errors.ErrUnsupported) && broke != nil {
+				err = broke // the stream cannot be asked for from where it broke
+			}
+			if offset += n; n > 0 {
+				attempt = 1
+			}
+			broke = err
+			d, ok := s.cfg.retry.delay(attempt, err)
+			if final || !ok || ctx.Err() != nil || s.cfg.sleep(ctx, d) != nil {
+				yield(Page[T]{}, pageError(Checkpoint{Offset: offset}, attempt, err))
+				return
+			}
+		}
+	}
+}
+
+// stream opens the stream at offset and yields its pages. It returns how
+// many items it yielded, and the error that broke the stream off, or errEnd
+// if the loop body stopped the walk.
+func (s *ndjsonOpen[T]) stream(ctx context.Context, offset, attempt int, yield func(Page[T], error) bool) (int, error) {
+	r, err := s.open(ctx, offset)
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	n := 0
+	for p, err := range NDJSON[T](r, s.read...).Pages(ctx) {
+		if err != nil {
+			return n, err
+		}
+		p.Offset += offset
+		n += len(p.Items)
+		report(&s.cfg, &p, 0, tries{n: attempt})
+		attempt = 1 // the stream's later blocks took no tries of their own
+		if !yield(p, nil) {
+			return n, errEnd
+		}
+	}
+	return n, nil
+}
+
+// stopped wraps the error with which a SkipBadLines report stopped a walk.
+type stopped struct{ err error }
+
+func (s stopped) Error() string { return s.err.Error() }

@@ -1,0 +1,162 @@
+package pagerhttp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// decodeObject decodes body, a JSON object, in one streaming pass: the
+// array at the dotted path items into *into, and the value at each dotted
+// path in fields into the RawMessage it maps to (left nil where absent).
+// It reports whether the items were found. A path matches a key spelled
+// with dots in it too ("@odata.nextLink"), the whole key first.
+//
+// It fails where [json.Unmarshal] of the body would, and, where a key is
+// repeated, keeps the last value, as json.Unmarshal into a map does.
+func decodeObject[T any](body []byte, items string, into *[]T, fields map[string]*json.RawMessage) (bool, error) {
+	d := &scanner[T]{body: body, dec: json.NewDecoder(bytes.NewReader(body)), items: items, into: into, fields: fields}
+	if err := d.object(""); err != nil {
+		return false, err
+	}
+	if _, err := d.dec.Token(); err != io.EOF {
+		return false, errors.New("invalid character after the top-level value")
+	}
+	return d.found, nil
+}
+
+type scanner[T any] struct {
+	body   []byte
+	dec    *json.Decoder
+	items  string
+	into   *[]T
+	fields map[string]*json.RawMessage
+	found  bool
+}
+
+// object decodes the object that starts next, at the dotted path prefix
+// ("" at the top, else ending in ".").
+func (d *scanner[T]) object(prefix string) error {
+	if err := d.delim('{'); err != nil {
+		return err
+	}
+	for d.dec.More() {
+		tok, err := d.dec.Token()
+		if err != nil {
+			return err
+		}
+		path := prefix + tok.(string) // a key: Token checks the syntax
+		if err := d.value(path); err != nil {
+			return err
+		}
+	}
+	return d.delim('}')
+}
+
+// value decodes the value that comes next, at path.
+func (d *scanner[T]) value(path string) error {
+	if path == d.items {
+		return d.array(path)
+	}
+	if raw, ok := d.fields[path]; ok {
+		return d.dec.Decode(raw)
+	}
+	if d.under(path + ".") {
+		// A repeated key's last value wins: forget what an earlier one
+		// held, then read this one.
+		d.reset(path + ".")
+		if d.peek() == '{' {
+			return d.object(path + ".")
+		}
+	}
+	var skip skipped
+	return d.dec.Decode(&skip)
+}
+
+// array decodes the items, or null, into d.into, replacing any decoded
+// before under an earlier, repeated key.
+func (d *scanner[T]) array(path string) error {
+	d.found = true
+	*d.into = (*d.into)[:0]
+	switch d.peek() {
+	case 'n':
+		*d.into = nil
+		var null skipped
+		return d.dec.Decode(&null)
+	case '[':
+	default:
+		var wrong []T // the error json.Unmarshal gives
+		if err := d.dec.Decode(&wrong); err != nil {
+			return fmt.Errorf("%q: %w", path, err)
+		}
+	}
+	if err := d.delim('['); err != nil {
+		return err
+	}
+	var zero T
+	for d.dec.More() {
+		// Into the slice itself: decoding into a variable of its own
+		// would allocate it on the heap, once per item.
+		*d.into = append(*d.into, zero)
+		if err := d.dec.Decode(&(*d.into)[len(*d.into)-1]); err != nil {
+			return err
+		}
+	}
+	if *d.into == nil {
+		*d.into = []T{}
+	}
+	return d.delim(']')
+}
+
+// under reports whether a wanted path goes through prefix.
+func (d *scanner[T]) under(prefix string) bool {
+	if strings.HasPrefix(d.items, prefix) {
+		return true
+	}
+	for path := range d.fields {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// reset forgets what was decoded under prefix.
+func (d *scanner[T]) reset(prefix string) {
+	if strings.HasPrefix(d.items, prefix) {
+		*d.into, d.found = nil, false
+	}
+	for path, raw := range d.fields {
+		if strings.HasPrefix(path, prefix) {
+			*raw = nil
+		}
+	}
+}
+
+// peek returns the first byte of the value that comes next, or 0.
+func (d *scanner[T]) peek() byte {
+	if rest := bytes.TrimLeft(d.body[d.dec.InputOffset():], " \t\r\n:,"); len(rest) > 0 {
+		return rest[0]
+	}
+	return 0
+}
+
+// delim reads the delimiter want.
+func (d *scanner[T]) delim(want json.Delim) error {
+	tok, err := d.dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != want {
+		return fmt.Errorf("got %v, want %v", tok, want)
+	}
+	return nil
+}
+
+// skipped is a JSON value decoded only to check its syntax.
+type skipped struct{}
+
+func (*skipped) UnmarshalJSON([]byte) error { return nil }
