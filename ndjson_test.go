@@ -618,12 +618,74 @@ func TestNDJSONTakeReadsLittle(t *testing.T) {
 		if err != nil || len(got) != 10 {
 			t.Fatalf("got %d items, %v; want 10", len(got), err)
 		}
-		// The source reads ahead 2*GOMAXPROCS reads of 64 KiB, and one more.
-		limit := int64(2*runtime.GOMAXPROCS(0)+2) * 64 << 10
+		// One read: 128 KiB for each goroutine decoding.
+		limit := int64(runtime.GOMAXPROCS(0)) * 128 << 10
 		if n := r.n.Load(); n > limit {
 			t.Errorf("read %d bytes, want at most %d", n, limit)
 		}
 	})
+}
+
+// recLines is a stream of left lines of recs, size bytes each, made as they
+// are read.
+type recLines struct {
+	size, left, id int
+	buf            []byte
+}
+
+func (r *recLines) Read(p []byte) (int, error) {
+	for len(r.buf) < len(p) && r.left > 0 {
+		start := len(r.buf)
+		r.buf = fmt.Appendf(r.buf, `{"id":%d,"msg":"`, r.id)
+		r.buf = append(r.buf, strings.Repeat("x", r.size-(len(r.buf)-start)-3)+"\"}\n"...)
+		r.left, r.id = r.left-1, r.id+1
+	}
+	if len(r.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[:copy(r.buf, r.buf[n:])]
+	return n, nil
+}
+
+// TestNDJSONReadAheadBound checks, at each item, how many bytes the walk
+// has read past the end of the item's line: at most its longest line and
+// 1 MiB, at GOMAXPROCS 8, with lines of 2 MiB as with short ones.
+func TestNDJSONReadAheadBound(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	const bound = 1 << 20
+	tests := []struct {
+		label  string
+		size   int // bytes of each line, "\n" included
+		lines  int
+		reason string
+	}{
+		{label: "2 MiB lines", size: 2<<20 + 12345, lines: 12, reason: "one line and 1 MiB at most"},
+		{label: "short lines", size: 100, lines: 200000, reason: "1 MiB at most"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			r := &countingReader{r: &recLines{size: tt.size, left: tt.lines}}
+			var most int64
+			n := 0
+			heap := heapPeak(func() {
+				for v, err := range pager.All(context.Background(), pager.NDJSON[rec](r)) {
+					if err != nil || v.ID != n {
+						t.Fatalf("got id %d, %v; want %d", v.ID, err, n)
+					}
+					n++
+					most = max(most, r.n.Load()-int64(n*tt.size))
+				}
+			})
+			if n != tt.lines {
+				t.Errorf("got %d items, want %d", n, tt.lines)
+			}
+			t.Logf("read at most %d bytes past the line yielded; peak heap %.1f MiB", most, float64(heap)/(1<<20))
+			if most > int64(tt.size)+bound {
+				t.Errorf("read %d bytes past the line yielded, want at most %d: %s", most, tt.size+bound, tt.reason)
+			}
+		})
+	}
 }
 
 // TestNDJSONBreakEverywhere breaks out of the loop at every item of a
