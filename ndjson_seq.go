@@ -30,25 +30,30 @@ import (
 // *LineError wrapping the reader's error. [SkipBadLines] skips bad lines,
 // and reports them, instead.
 //
-// # Reading and decoding
-//
 // The walk reads r on the goroutine that ranges over it, as a
-// [bufio.Scanner] does, and never closes r: what opened r closes it, and a
-// Read that blocks blocks the loop (wrap the source in [Prefetch] to read
-// ahead on a goroutine of its own). A done context ends the walk with
-// ctx.Err() before the next read; a Read in progress is not interrupted.
+// [bufio.Scanner] does: only when the loop has had every line read so far,
+// so a slow stream's lines are yielded as they come. It never closes r
+// (whatever opened r closes it), and nothing reads r once the range
+// statement has returned, so a break returns at once. A Read that blocks
+// blocks the loop. ([Prefetch] reads ahead on a goroutine of its own, and
+// waits for a Read in flight when the loop ends.) A done
+// context ends the walk with ctx.Err() when the Read in progress returns;
+// it does not interrupt that Read.
 //
-// Each page holds the whole lines of one read of up to 64 KiB (of more,
-// when a line is longer), in order, without empty pages; Page.Offset counts
-// items from the start of the stream. With GOMAXPROCS above 1, up to
-// GOMAXPROCS goroutines (8 at most) decode pages while the loop body runs,
-// and the walk reads ahead of the loop body for them: at most 128 KiB per
-// decoding goroutine (1 MiB at most) plus the line being read, whatever the
-// line lengths. With GOMAXPROCS 1 the walk decodes each page itself, reading
-// nothing ahead. The walk keeps its read buffers for reuse, up to a few
-// buffers of 16 MiB at most. The decoding goroutines have exited before a
-// range statement over Pages returns, however the loop ends; a panic in the
-// decoder is raised again on the goroutine ranging over the walk.
+// Each read asks for up to 128 KiB for each goroutine that decodes (below),
+// so that with short lines the walk holds at most 1 MiB read ahead of the
+// loop body, and with long ones the longest line and 1 MiB. It reads into
+// one buffer, grown to the longest line and kept for the walk (up to
+// 16 MiB). Each page holds the items of a run of whole lines of one read, in
+// order, without empty pages; Page.Offset counts items from the start of
+// the stream.
+//
+// With GOMAXPROCS above 1, the lines of a read are split into up to
+// GOMAXPROCS runs (8 at most, none under 16 KiB), decoded at the same time:
+// the first on the walk's goroutine, the others on goroutines that have
+// exited before any item of the read is yielded. No goroutine of the walk
+// runs while the loop body does. A panic in the decoder is raised again on
+// the goroutine ranging over the walk.
 //
 // The source reads r once: a second walk yields only an error.
 //
