@@ -49,7 +49,9 @@ func (lr *lineReader) next() (chunk, error) {
 			if lr.n == len(lr.buf) {
 				lr.grow()
 			}
-			end := min(len(lr.buf), lr.n+lr.readSize, lr.maxLine+lineSlack+1)
+			// Not past the longest line allowed, unless that is shorter
+			// than a read.
+			end := min(len(lr.buf), lr.n+lr.readSize, max(lr.maxLine+lineSlack+1, lr.readSize))
 			if lr.m, lr.err = lr.readSome(lr.buf[lr.n:end]); lr.m == 0 && lr.err == nil {
 				continue
 			}

@@ -22,7 +22,8 @@ import (
 // byte-order mark at the start of the stream. A line may be as long as
 // [MaxLineSize] (64 MiB by default); a longer one ends the walk with a
 // [*LineError] wrapping [ErrLineTooLong] as soon as that many bytes of it
-// have been read, not after reading all of it.
+// (or one read, below, if more) have been read, not after reading all of
+// it.
 //
 // A line that does not decode, that holds more than one value, or that the
 // end of the stream cuts short ends the walk with a *LineError that says
