@@ -2,6 +2,7 @@ package pager_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -617,12 +618,74 @@ func TestNDJSONTakeReadsLittle(t *testing.T) {
 		if err != nil || len(got) != 10 {
 			t.Fatalf("got %d items, %v; want 10", len(got), err)
 		}
-		// The source reads ahead 2*GOMAXPROCS reads of 64 KiB, and one more.
-		limit := int64(2*runtime.GOMAXPROCS(0)+2) * 64 << 10
+		// One read: 128 KiB for each goroutine decoding.
+		limit := int64(runtime.GOMAXPROCS(0)) * 128 << 10
 		if n := r.n.Load(); n > limit {
 			t.Errorf("read %d bytes, want at most %d", n, limit)
 		}
 	})
+}
+
+// recLines is a stream of left lines of recs, size bytes each, made as they
+// are read.
+type recLines struct {
+	size, left, id int
+	buf            []byte
+}
+
+func (r *recLines) Read(p []byte) (int, error) {
+	for len(r.buf) < len(p) && r.left > 0 {
+		start := len(r.buf)
+		r.buf = fmt.Appendf(r.buf, `{"id":%d,"msg":"`, r.id)
+		r.buf = append(r.buf, strings.Repeat("x", r.size-(len(r.buf)-start)-3)+"\"}\n"...)
+		r.left, r.id = r.left-1, r.id+1
+	}
+	if len(r.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[:copy(r.buf, r.buf[n:])]
+	return n, nil
+}
+
+// TestNDJSONReadAheadBound checks, at each item, how many bytes the walk
+// has read past the end of the item's line: at most its longest line and
+// 1 MiB, at GOMAXPROCS 8, with lines of 2 MiB as with short ones.
+func TestNDJSONReadAheadBound(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	const bound = 1 << 20
+	tests := []struct {
+		label  string
+		size   int // bytes of each line, "\n" included
+		lines  int
+		reason string
+	}{
+		{label: "2 MiB lines", size: 2<<20 + 12345, lines: 12, reason: "one line and 1 MiB at most"},
+		{label: "short lines", size: 100, lines: 200000, reason: "1 MiB at most"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.label, func(t *testing.T) {
+			r := &countingReader{r: &recLines{size: tt.size, left: tt.lines}}
+			var most int64
+			n := 0
+			heap := heapPeak(func() {
+				for v, err := range pager.All(context.Background(), pager.NDJSON[rec](r)) {
+					if err != nil || v.ID != n {
+						t.Fatalf("got id %d, %v; want %d", v.ID, err, n)
+					}
+					n++
+					most = max(most, r.n.Load()-int64(n*tt.size))
+				}
+			})
+			if n != tt.lines {
+				t.Errorf("got %d items, want %d", n, tt.lines)
+			}
+			t.Logf("read at most %d bytes past the line yielded; peak heap %.1f MiB", most, float64(heap)/(1<<20))
+			if most > int64(tt.size)+bound {
+				t.Errorf("read %d bytes past the line yielded, want at most %d: %s", most, tt.size+bound, tt.reason)
+			}
+		})
+	}
 }
 
 // TestNDJSONBreakEverywhere breaks out of the loop at every item of a
@@ -653,17 +716,18 @@ func TestNDJSONBreakEverywhere(t *testing.T) {
 	})
 }
 
-// blockingReader returns its data, then blocks until closed or released.
+// blockingReader returns its data, then blocks until released, and then
+// returns io.EOF. It fails the test if closed.
 type blockingReader struct {
+	t           *testing.T
 	data        []byte
 	blocked     chan struct{} // closed when a Read blocks
 	release     chan struct{}
-	closed      atomic.Bool
 	once, block sync.Once
 }
 
-func newBlockingReader(data string) *blockingReader {
-	return &blockingReader{data: []byte(data), blocked: make(chan struct{}), release: make(chan struct{})}
+func newBlockingReader(t *testing.T, data string) *blockingReader {
+	return &blockingReader{t: t, data: []byte(data), blocked: make(chan struct{}), release: make(chan struct{})}
 }
 
 func (b *blockingReader) Read(p []byte) (int, error) {
@@ -674,69 +738,31 @@ func (b *blockingReader) Read(p []byte) (int, error) {
 	}
 	b.block.Do(func() { close(b.blocked) })
 	<-b.release
-	if b.closed.Load() {
-		return 0, errors.New("read on closed reader")
-	}
 	return 0, io.EOF
 }
 
 func (b *blockingReader) unblock() { b.once.Do(func() { close(b.release) }) }
 
-// closingReader is a blockingReader with a Close method that unblocks it.
-type closingReader struct{ *blockingReader }
-
-func (c closingReader) Close() error {
-	c.closed.Store(true)
-	c.unblock()
+func (b *blockingReader) Close() error {
+	b.t.Error("the walk closed its reader, want it left to whoever opened it")
 	return nil
 }
 
+// TestNDJSONCancel cancels the context while a Read is blocked: the walk
+// ends with ctx.Err() once that Read returns, and never closes the reader.
 func TestNDJSONCancel(t *testing.T) {
-	input := `{"id":1}` + "\n" + `{"id":2}` + "\n"
-	tests := []struct {
-		label  string
-		closer bool
-		reason string
-	}{
-		{label: "io.Closer", closer: true, reason: "the blocked read is stopped by closing the reader"},
-		{label: "plain reader", reason: "the blocked read is abandoned"},
-	}
 	forProcs(t, func(t *testing.T) {
-		for _, tt := range tests {
-			t.Run(tt.label, func(t *testing.T) {
-				br := newBlockingReader(input)
-				defer br.unblock()
-				var r io.Reader = br
-				if tt.closer {
-					r = closingReader{br}
-				}
-				ctx, cancel := context.WithCancel(context.Background())
-				defer cancel()
-				var got []rec
-				var gotErr error
-				for v, err := range pager.All(ctx, pager.NDJSON[rec](r)) {
-					if err != nil {
-						gotErr = err
-						break
-					}
-					got = append(got, v)
-					if len(got) == 2 {
-						go func() {
-							<-br.blocked // on the third line
-							cancel()
-						}()
-					}
-				}
-				if gotErr != context.Canceled {
-					t.Errorf("got error %v, want context.Canceled: %s", gotErr, tt.reason)
-				}
-				if len(got) != 2 {
-					t.Errorf("got %d items, want 2", len(got))
-				}
-				if br.closed.Load() != tt.closer {
-					t.Errorf("got closed = %t, want %t", br.closed.Load(), tt.closer)
-				}
-			})
+		br := newBlockingReader(t, `{"id":1}`+"\n"+`{"id":2}`+"\n")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			<-br.blocked // on the third line
+			cancel()
+			br.unblock()
+		}()
+		got, err := pager.Collect(pager.All(ctx, pager.NDJSON[rec](br)))
+		if len(got) != 2 || err != context.Canceled {
+			t.Errorf("got %d items, %v; want 2, context.Canceled", len(got), err)
 		}
 	})
 }
@@ -750,16 +776,40 @@ func TestNDJSONCanceledBeforehand(t *testing.T) {
 	}
 }
 
-func TestNDJSONBreakClosesBlockedRead(t *testing.T) {
-	br := newBlockingReader(`{"id":1}` + "\n")
-	defer br.unblock()
-	for range pager.All(context.Background(), pager.NDJSON[rec](closingReader{br})) {
-		<-br.blocked // on the next line
-		break
-	}
-	if !br.closed.Load() {
-		t.Error("the reader was not closed, want it closed to stop the read in flight")
-	}
+// TestNDJSONBreakStalledGzip breaks out of a walk of a gzip stream whose
+// writer has stalled. The walk reads only when the loop asks for the next
+// line, so the break returns at once, with no Read in flight for a Close to
+// race with (a gzip.Reader's Close does not stop a Read).
+func TestNDJSONBreakStalledGzip(t *testing.T) {
+	forProcs(t, func(t *testing.T) {
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		go func() {
+			zw := gzip.NewWriter(pw)
+			fmt.Fprint(zw, genLines(3))
+			zw.Flush() // and stall, with the stream open
+		}()
+		zr, err := gzip.NewReader(pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, err := range pager.All(context.Background(), pager.NDJSON[rec](zr)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n++; n == 3 {
+				break
+			}
+		}
+		if n != 3 {
+			t.Errorf("got %d items, want 3", n)
+		}
+		if err := zr.Close(); err != nil { // the caller's to close
+			t.Error(err)
+		}
+		goleak.VerifyNone(t)
+	})
 }
 
 func TestNDJSONDecoderPanic(t *testing.T) {
@@ -786,47 +836,95 @@ func TestNDJSONDecoderPanic(t *testing.T) {
 	})
 }
 
-// TestNDJSONLoopBodyPanic panics in the loop body. Ranging over Pages stops
-// every goroutine before the panic leaves the loop; All, which is free of
-// defer so that the loop body is inlined, leaves the walk to the garbage
-// collector (see the package doc).
-func TestNDJSONLoopBodyPanic(t *testing.T) {
-	loops := map[string]func(src pager.Source[rec]){
-		"Pages": func(src pager.Source[rec]) {
-			for p := range src.Pages(context.Background()) {
-				if p.Offset > 3000 {
-					panic("loop body")
-				}
-			}
-		},
-		"All": func(src pager.Source[rec]) {
-			for v := range pager.All(context.Background(), src) {
-				if v.ID == 3000 {
-					panic("loop body")
-				}
-			}
-		},
+// guardedReader reads r, and fails the test if read after the loop ended.
+type guardedReader struct {
+	t     *testing.T
+	r     io.Reader
+	ended atomic.Bool
+}
+
+func (g *guardedReader) Read(p []byte) (int, error) {
+	if g.ended.Load() {
+		g.t.Error("the reader was read after the loop ended")
 	}
-	for name, loop := range loops {
-		t.Run(name, func(t *testing.T) {
-			forProcs(t, func(t *testing.T) {
+	return g.r.Read(p)
+}
+
+// TestNDJSONWaysOut leaves the loop every way there is, over Pages and over
+// All: when the range statement returns, no goroutine of the walk is left
+// and nothing reads the reader.
+func TestNDJSONWaysOut(t *testing.T) {
+	const stopAt = 3000
+	input := genLines(stopAt) + "{bad\n" + genLines(20000)
+	ways := []struct {
+		label  string
+		loop   func(ctx context.Context, src pager.Source[rec])
+		reason string
+	}{
+		{label: "Pages/break", loop: func(ctx context.Context, src pager.Source[rec]) {
+			for p := range src.Pages(ctx) {
+				if p.Offset+len(p.Items) > stopAt/2 {
+					break
+				}
+			}
+		}},
+		{label: "Pages/error", loop: func(ctx context.Context, src pager.Source[rec]) {
+			for _, err := range src.Pages(ctx) {
+				if err != nil {
+					return
+				}
+			}
+		}},
+		{label: "Pages/panic", loop: func(ctx context.Context, src pager.Source[rec]) {
+			for p := range src.Pages(ctx) {
+				if p.Offset+len(p.Items) > stopAt/2 {
+					panic("loop body")
+				}
+			}
+		}},
+		{label: "All/break", loop: func(ctx context.Context, src pager.Source[rec]) {
+			for v := range pager.All(ctx, src) {
+				if v.ID == stopAt/2 {
+					break
+				}
+			}
+		}},
+		{label: "All/Take", loop: func(ctx context.Context, src pager.Source[rec]) {
+			for range pager.Take(pager.All(ctx, src), stopAt/2) {
+			}
+		}},
+		{label: "All/error", loop: func(ctx context.Context, src pager.Source[rec]) {
+			for _, err := range pager.All(ctx, src) {
+				if err != nil {
+					return
+				}
+			}
+		}},
+		{label: "All/panic", loop: func(ctx context.Context, src pager.Source[rec]) {
+			for v := range pager.All(ctx, src) {
+				if v.ID == stopAt/2 {
+					panic("loop body")
+				}
+			}
+		}},
+	}
+	forProcs(t, func(t *testing.T) {
+		for _, way := range ways {
+			t.Run(way.label, func(t *testing.T) {
+				r := &guardedReader{t: t, r: strings.NewReader(input)}
 				func() {
 					defer func() {
-						if r := recover(); r != "loop body" {
-							t.Errorf("got panic %v, want the loop body's", r)
+						if v := recover(); v != nil && v != "loop body" {
+							panic(v)
 						}
 					}()
-					loop(pager.NDJSON[rec](strings.NewReader(genLines(20000))))
+					way.loop(context.Background(), pager.NDJSON[rec](r))
 				}()
-				if name == "All" {
-					for range 3 {
-						runtime.GC()
-					}
-				}
+				r.ended.Store(true)
 				goleak.VerifyNone(t)
 			})
-		})
-	}
+		}
+	})
 }
 
 func TestNDJSONDecodeWith(t *testing.T) {
@@ -1060,8 +1158,9 @@ func TestNDJSONRoundTrip(t *testing.T) {
 }
 
 // TestNDJSONHTTP reads a stream from a real HTTP server that sends a line
-// at a time, and breaks out of the loop in the middle: the connection must
-// close, and the server see it.
+// at a time, and breaks out of the loop in the middle: the walk leaves the
+// body to the caller, whose Close ends the connection, and the server sees
+// it.
 func TestNDJSONHTTP(t *testing.T) {
 	const lines, breakAt = 1000, 20
 	gone := make(chan int, 1) // lines the handler wrote before the client left
@@ -1110,6 +1209,7 @@ func TestNDJSONHTTP(t *testing.T) {
 			break
 		}
 	}
+	resp.Body.Close()
 	select {
 	case n := <-gone:
 		if n >= lines {

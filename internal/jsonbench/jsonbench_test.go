@@ -47,13 +47,39 @@ func TestSameItems(t *testing.T) {
 	}
 }
 
+// longLines joins the lines of data into JSON arrays of n of them, one
+// array a line, as pager's BenchmarkNDJSON does.
+func longLines(data []byte, n int) []byte {
+	var out []byte
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	for i, line := range lines {
+		if i%n == 0 {
+			out = append(out, '[')
+		} else {
+			out = append(out, ',')
+		}
+		out = append(out, line...)
+		if i%n == n-1 || i == len(lines)-1 {
+			out = append(out, "]\n"...)
+		}
+	}
+	return out
+}
+
+// BenchmarkNDJSON decodes the same 64 MB as pager's BenchmarkNDJSON, as
+// lines of 284 bytes on average and as lines of about 94 KB.
 func BenchmarkNDJSON(b *testing.B) {
-	data := data()
+	b.Run("line=short", func(b *testing.B) { benchNDJSON[logstream.Line](b, data()) })
+	b.Run("line=94KB", func(b *testing.B) { benchNDJSON[[]logstream.Line](b, longLines(data(), 330)) })
+}
+
+func benchNDJSON[T any](b *testing.B, data []byte) {
 	lines := bytes.Count(data, []byte("\n"))
 	run := func(b *testing.B, decode func(r io.Reader) int) {
 		b.SetBytes(int64(len(data)))
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
+		cpu := cpuTime()
 		b.ResetTimer()
 		for range b.N {
 			if n := decode(bytes.NewReader(data)); n != lines {
@@ -61,6 +87,7 @@ func BenchmarkNDJSON(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*lines), "allocs/line")
 	}
@@ -68,8 +95,9 @@ func BenchmarkNDJSON(b *testing.B) {
 		return func(r io.Reader) int {
 			n := 0
 			sc := bufio.NewScanner(r)
+			sc.Buffer(nil, 1<<20)
 			for sc.Scan() {
-				var v logstream.Line
+				var v T
 				if err := unmarshal(sc.Bytes(), &v); err != nil {
 					b.Fatal(err)
 				}
@@ -84,7 +112,7 @@ func BenchmarkNDJSON(b *testing.B) {
 	ndjson := func(opts ...pager.Option) func(io.Reader) int {
 		return func(r io.Reader) int {
 			n := 0
-			for _, err := range pager.All(context.Background(), pager.NDJSON[logstream.Line](r, opts...)) {
+			for _, err := range pager.All(context.Background(), pager.NDJSON[T](r, opts...)) {
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -98,7 +126,7 @@ func BenchmarkNDJSON(b *testing.B) {
 			n := 0
 			dec := json.NewDecoder(r)
 			for {
-				var v logstream.Line
+				var v T
 				if err := dec.Decode(&v); err == io.EOF {
 					return n
 				} else if err != nil {
