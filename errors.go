@@ -73,9 +73,9 @@ func (e *PageError) Unwrap() error { return e.Err }
 
 // A LineError reports an NDJSON line that could not be read or decoded.
 type LineError struct {
-	Line   int   // 1-based line number
-	Offset int64 // byte offset where the line starts in the stream (after a byte-order mark)
-	Err    error // the cause
+	Line       int   // 1-based line number
+	ByteOffset int64 // where the line starts in the stream, in bytes (after a byte-order mark)
+	Err        error // the cause
 
 	// Excerpt is the start of the line, at most 40 bytes, or "" if the
 	// line could not be read.
@@ -85,7 +85,7 @@ type LineError struct {
 // Error says which line failed, where it starts, and why.
 func (e *LineError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "pager: line %d (byte %d): %s", e.Line, e.Offset, strings.TrimPrefix(e.Err.Error(), "pager: "))
+	fmt.Fprintf(&b, "pager: line %d (byte %d): %s", e.Line, e.ByteOffset, strings.TrimPrefix(e.Err.Error(), "pager: "))
 	if e.Excerpt != "" {
 		fmt.Fprintf(&b, "; the line starts %q", e.Excerpt)
 	}

@@ -50,7 +50,7 @@ func ExampleNDJSON_badLine() {
 	fmt.Println(len(items), "item(s) before the error")
 	var le *pager.LineError
 	if errors.As(err, &le) {
-		fmt.Println("line", le.Line, "at byte", le.Offset)
+		fmt.Println("line", le.Line, "at byte", le.ByteOffset)
 	}
 	fmt.Println(err)
 	// Output:

@@ -97,7 +97,7 @@ func (w *ndjsonWalk[T]) decodePart(p *part[T], decode func([]byte, *T) error) {
 			} else {
 				var zero T
 				p.items[n] = zero
-				p.bad = append(p.bad, badLine{at: n, err: &LineError{Line: line, Offset: off, Err: err, Excerpt: excerpt(text)}})
+				p.bad = append(p.bad, badLine{at: n, err: &LineError{Line: line, ByteOffset: off, Err: err, Excerpt: excerpt(text)}})
 				if !skipping {
 					break
 				}

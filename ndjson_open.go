@@ -3,6 +3,7 @@ package pager
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 )
@@ -35,7 +36,7 @@ func NDJSONOpen[T any](open func(ctx context.Context, offset int) (io.ReadCloser
 	if open == nil {
 		panic("pager: NDJSONOpen with a nil open func")
 	}
-	s := &ndjsonOpen[T]{open: open, cfg: newConfig(ndjsonOpenSrc, opts)}
+	s := &ndjsonOpen[T]{open: open, cfg: newStreamConfig("NDJSONOpen", ndjsonOpenSrc, opts)}
 	// Each stream is read by an NDJSON source with the reading options.
 	s.read = []Option{MaxLineSize(s.cfg.maxLineSize)}
 	if s.cfg.decode != nil {
@@ -62,7 +63,7 @@ type ndjsonOpen[T any] struct {
 
 func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
-		offset, attempt := s.cfg.startOffset, 0
+		offset, attempt := s.cfg.startOffset+s.cfg.skip, 0
 		var broke error // what broke the last stream off, if any
 		for {
 			attempt++
@@ -90,6 +91,24 @@ func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 			}
 		}
 	}
+}
+
+// The methods of resumable: an NDJSONOpen walk resumes at an offset, so
+// that [AllFrom] keeps its checkpoints.
+
+func (s *ndjsonOpen[T]) kind() walkKind { return byOffset }
+
+func (s *ndjsonOpen[T]) start() Checkpoint {
+	return Checkpoint{Offset: s.cfg.startOffset + s.cfg.skip}
+}
+
+func (s *ndjsonOpen[T]) resume(c Checkpoint) (Source[T], error) {
+	if c.Token != "" || c.Page != 0 {
+		return nil, fmt.Errorf("pager: checkpoint %v is not a stream's", c)
+	}
+	r := *s
+	r.cfg.startOffset, r.cfg.skip = c.Offset+c.Skip, 0
+	return &r, nil
 }
 
 // stream opens the stream at offset and yields its pages. It returns how
@@ -121,3 +140,31 @@ func (s *ndjsonOpen[T]) stream(ctx context.Context, offset, attempt int, yield f
 type stopped struct{ err error }
 
 func (s stopped) Error() string { return s.err.Error() }
+
+// newStreamConfig is newConfig for a stream of items, which resumes at an
+// offset: it panics if given a Token or PageNumber walk's checkpoint.
+func newStreamConfig(name string, kind sources, opts []Option) config {
+	c := newConfig(kind, opts)
+	if c.startToken != "" || c.startPage != 1 {
+		panic(fmt.Sprintf("pager: a Token or PageNumber walk's checkpoint given to %s: a stream resumes at an offset", name))
+	}
+	return c
+}
+
+// dropFirst returns yield for a walk whose first n items were delivered
+// before it: it drops them, and the pages left empty.
+func dropFirst[T any](n int, yield func(Page[T], error) bool) func(Page[T], error) bool {
+	if n == 0 {
+		return yield
+	}
+	return func(p Page[T], err error) bool {
+		if err == nil && n > 0 {
+			k := min(n, len(p.Items))
+			n -= k
+			if p.Items, p.Offset = p.Items[k:], p.Offset+k; len(p.Items) == 0 {
+				return true
+			}
+		}
+		return yield(p, err)
+	}
+}

@@ -71,7 +71,7 @@ func (lr *lineReader) next() (chunk, error) {
 			}
 		case lr.err != nil:
 			lr.done = true
-			return chunk{}, &LineError{Line: lr.line, Offset: lr.off, Err: fmt.Errorf("pager: reading: %w", lr.err)}
+			return chunk{}, &LineError{Line: lr.line, ByteOffset: lr.off, Err: fmt.Errorf("pager: reading: %w", lr.err)}
 		case lr.n > lr.maxLine+lineSlack:
 			err := lr.tooLong()
 			lr.done = !lr.skip
@@ -120,9 +120,9 @@ func (lr *lineReader) skipRest() bool {
 
 // tooLong returns the error for the line at buf[:n], too long.
 func (lr *lineReader) tooLong() *LineError {
-	err := &LineError{Line: lr.line, Offset: lr.off, Err: ErrLineTooLong, Excerpt: excerpt(lr.buf[:lr.n])}
+	err := &LineError{Line: lr.line, ByteOffset: lr.off, Err: ErrLineTooLong, Excerpt: excerpt(lr.buf[:lr.n])}
 	if lr.off == 0 && bytes.HasPrefix(lr.buf[:lr.n], bom) {
-		err.Offset, err.Excerpt = int64(len(bom)), excerpt(lr.buf[len(bom):lr.n])
+		err.ByteOffset, err.Excerpt = int64(len(bom)), excerpt(lr.buf[len(bom):lr.n])
 	}
 	return err
 }

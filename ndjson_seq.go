@@ -63,7 +63,7 @@ func NDJSON[T any](r io.Reader, opts ...Option) Source[T] {
 	if r == nil {
 		panic("pager: NDJSON with a nil io.Reader")
 	}
-	return &ndjsonSource[T]{r: r, cfg: newConfig(ndjsonSrc, opts)}
+	return &ndjsonSource[T]{r: r, cfg: newStreamConfig("NDJSON", ndjsonSrc, opts)}
 }
 
 // errWalkedTwice ends a second walk of an NDJSON source.
@@ -96,7 +96,9 @@ func (s *ndjsonSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 		procs := min(runtime.GOMAXPROCS(0), maxWorkers)
 		w := &ndjsonWalk[T]{src: s, decoders: make([]func([]byte, *T) error, procs)}
 		w.lines = lineReader{r: s.r, ctx: ctx, maxLine: s.cfg.maxLineSize, skip: s.cfg.skipBad != nil, readSize: procs * readSize, line: 1}
-		w.run(ctx, yield)
+		// A resumed walk reads the items before its checkpoint again, and
+		// drops them.
+		w.run(ctx, dropFirst(s.cfg.startOffset+s.cfg.skip, yield))
 	}
 }
 

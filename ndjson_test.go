@@ -71,8 +71,8 @@ func checkLineErr(t *testing.T, err error, want *lineErr) {
 	if !errors.As(err, &le) {
 		t.Fatalf("got error %v (%T), want a *LineError", err, err)
 	}
-	if le.Line != want.Line || le.Offset != want.Offset {
-		t.Errorf("got line %d at byte %d, want line %d at byte %d (%v)", le.Line, le.Offset, want.Line, want.Offset, err)
+	if le.Line != want.Line || le.ByteOffset != want.Offset {
+		t.Errorf("got line %d at byte %d, want line %d at byte %d (%v)", le.Line, le.ByteOffset, want.Line, want.Offset, err)
 	}
 	if want.Is != nil && !errors.Is(err, want.Is) {
 		t.Errorf("got %v, want an error that Is %v", err, want.Is)
@@ -1355,7 +1355,7 @@ func FuzzNDJSON(f *testing.F) {
 			var bad []report
 			src := pager.NDJSON[json.RawMessage](wrap(bytes.NewReader(data)), pager.MaxLineSize(maxLine),
 				pager.SkipBadLines(func(e *pager.LineError) error {
-					bad = append(bad, report{e.Line, e.Offset})
+					bad = append(bad, report{e.Line, e.ByteOffset})
 					return nil
 				}))
 			got, err := pager.Collect(pager.All(context.Background(), src))

@@ -156,3 +156,51 @@ func TestPageErrorHidesURLQuery(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+// TestNDJSONResume checks that NDJSON and NDJSONOpen sources resume from a
+// checkpoint, Resume's and AllFrom's, with nothing repeated or skipped.
+func TestNDJSONResume(t *testing.T) {
+	const n = 10
+	var lines strings.Builder
+	for i := range n {
+		fmt.Fprintf(&lines, "%d\n", i)
+	}
+	ctx := context.Background()
+	got, err := pager.Collect(pager.All(ctx, pager.NDJSON[int](strings.NewReader(lines.String()), pager.Resume(pager.Checkpoint{Offset: 4}))))
+	if diff := cmp.Diff(pagetest.Ints(n)[4:], got); err != nil || diff != "" {
+		t.Errorf("NDJSON resumed at 4: %v (-want +got):\n%s", err, diff)
+	}
+
+	// A stream that starts at any item, as ?offset= does.
+	open := func(_ context.Context, offset int) (io.ReadCloser, error) {
+		var from strings.Builder
+		for i := offset; i < n; i++ {
+			fmt.Fprintf(&from, "%d\n", i)
+		}
+		return io.NopCloser(strings.NewReader(from.String())), nil
+	}
+	var cp pager.Checkpoint
+	var first []int
+	for v, err := range pager.AllFrom(ctx, pager.NDJSONOpen[int](open), &cp) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first = append(first, v); len(first) == 6 {
+			break
+		}
+	}
+	if cp != (pager.Checkpoint{Offset: 6}) {
+		t.Fatalf("AllFrom left checkpoint %+v, want offset 6", cp)
+	}
+	rest, err := pager.Collect(pager.AllFrom(ctx, pager.NDJSONOpen[int](open), &cp))
+	if diff := cmp.Diff(pagetest.Ints(n), append(first, rest...)); err != nil || diff != "" {
+		t.Errorf("NDJSONOpen resumed: %v (-want +got):\n%s", err, diff)
+	}
+
+	defer func() {
+		if msg, _ := recover().(string); !strings.HasPrefix(msg, "pager: a Token or PageNumber walk's checkpoint given to NDJSON") {
+			t.Errorf("got panic %q, want one about a Token walk's checkpoint", msg)
+		}
+	}()
+	pager.NDJSON[int](strings.NewReader(""), pager.Resume(pager.Checkpoint{Token: "x"}))
+}

@@ -81,9 +81,13 @@ func (d *scanner[T]) value(path string) error {
 
 // array decodes the items, or null, into d.into, replacing any decoded
 // before under an earlier, repeated key.
-func (d *scanner[T]) array(path string) error {
+func (d *scanner[T]) array(path string) (err error) {
 	start := d.next()
-	defer func() { d.span = d.body[start:d.dec.InputOffset()] }()
+	defer func() {
+		if err == nil {
+			d.span = d.body[start:d.dec.InputOffset()]
+		}
+	}()
 	*d.into = (*d.into)[:0]
 	switch d.peek() {
 	case 'n':
