@@ -15,6 +15,23 @@ func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
 		panic("pager: All of a nil Source")
 	}
 	return func(yield func(T, error) bool) {
+		if _, ok := src.(walkable[T]); !ok {
+			// Ranged over its own Pages, whose defers clean up on every
+			// way out of the loop, a panic in the loop body included.
+			for p, err := range src.Pages(ctx) {
+				if err != nil {
+					var zero T
+					yield(zero, err)
+					return
+				}
+				for _, v := range p.Items {
+					if !yield(v, nil) {
+						return
+					}
+				}
+			}
+			return
+		}
 		// Kept small, free of defer, and calling yield only directly, so
 		// that the compiler inlines it into the caller's loop and the loop
 		// body into it: see walker.
