@@ -119,8 +119,9 @@ func TestPrefetchReadAheadTime(t *testing.T) {
 	}
 }
 
-// TestPrefetchDepth checks that a walk fetches n pages ahead of the loop,
-// and no more, while the loop body is busy with the first page.
+// TestPrefetchDepth checks how far ahead of the loop a walk fetches while
+// the loop body is busy with the first page: n pages for the read-ahead,
+// 2n for the fan-out.
 func TestPrefetchDepth(t *testing.T) {
 	for _, kind := range kinds {
 		for _, n := range []int{1, 3, 8} {
@@ -130,7 +131,11 @@ func TestPrefetchDepth(t *testing.T) {
 					srv := &pagetest.Server{N: 1000}
 					for range pager.Prefetch(source(kind, srv, pager.PageSize(10)), n).Pages(context.Background()) {
 						synctest.Wait() // until the walk can go no further ahead
-						if got, want := srv.Calls(), 1+n; got != want {
+						want := 1 + n   // read-ahead: n pages ahead
+						if kind == "offset" {
+							want = 1 + 2*n // fan-out: 2n pages ahead
+						}
+						if got := srv.Calls(); got != want {
 							t.Errorf("got %d fetches while the loop holds the first page, want %d", got, want)
 						}
 						break
@@ -188,18 +193,29 @@ func TestPrefetchCancelsInFlight(t *testing.T) {
 				panic("loop body")
 			}
 		}},
+		{"panic over All", func(t *testing.T, src pager.Source[int]) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			for range pager.All(context.Background(), src) {
+				synctest.Wait()
+				panic("loop body")
+			}
+		}},
 	}
 	for _, end := range ends {
-		for _, kind := range kinds {
+		for _, kind := range append(kinds, "page") {
 			t.Run(end.how+"/"+kind, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				synctest.Test(t, func(t *testing.T) {
 					var canceled atomic.Int32
 					fetch := func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
 						switch {
-						case req.Offset == 0 && req.Token == "":
+						case req.Offset == 0 && req.Token == "" && req.Page <= 1:
 							return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
-						case end.how == "error" && (req.Offset == req.Limit || req.Token == "next"):
+						case end.how == "error" && (req.Offset == req.Limit || req.Token == "next" || req.Page == 2):
 							synctest.Wait() // the fetches ahead of it are in flight
 							return pager.Page[int]{}, permanentErr{}
 						}
@@ -212,7 +228,9 @@ func TestPrefetchCancelsInFlight(t *testing.T) {
 						}
 					}
 					start := time.Now()
-					end.loop(t, pager.Prefetch(blockingSources(fetch)[kind], 4))
+					srcs := blockingSources(fetch)
+					srcs["page"] = pager.PageNumber(fetch, pager.PageSize(10))
+					end.loop(t, pager.Prefetch(srcs[kind], 4))
 					if d := time.Since(start); d != 0 {
 						t.Errorf("the loop took %v to end, want no time", d)
 					}
