@@ -31,13 +31,13 @@ import (
 //
 // Each walk fetches under a context of its own, derived from the one given
 // to Pages. Before the loop body sees the last page or an error, the
-// fetches ahead of it are canceled and have returned; and however the loop
+// fetches ahead of it are canceled and have returned; however the loop
 // ends (the end, an error, break, or a panic in the loop body), every
 // fetch and goroutine of the walk is over before the range statement
-// returns. The loop body runs on the caller's goroutine. A panic in a
-// fetch function or in src is re-raised there, with its value, after the
-// pages before it; one in a fetch whose page was discarded or not reached,
-// when the loop ends, unless the loop body panicked.
+// returns. The loop body runs on the caller's goroutine. A panic in a fetch
+// function or in src is re-raised there with its value, after the pages
+// before it; one in a fetch whose page was discarded or not reached, when
+// the loop ends, unless the loop body panicked.
 //
 // Prefetch panics if src is nil or pages < 1.
 func Prefetch[T any](src Source[T], pages int) Source[T] {
@@ -47,14 +47,34 @@ func Prefetch[T any](src Source[T], pages int) Source[T] {
 	if pages < 1 {
 		panic(fmt.Sprintf("pager: Prefetch(%d pages): must be at least 1", pages))
 	}
+	var p Source[T] = &readAhead[T]{src, pages}
 	if o, ok := src.(*offsetSource[T]); ok {
-		return &fanOut[T]{o, pages}
+		p = &fanOut[T]{o, pages}
 	}
 	if r, ok := src.(resumable[T]); ok {
-		return &resumableReadAhead[T]{readAhead[T]{src, pages}, r}
+		return &resumablePrefetch[T]{p, r, pages}
 	}
-	return &readAhead[T]{src, pages}
+	return p
 }
+
+// resumablePrefetch is a Prefetch of a source that [Track] can start at a
+// checkpoint.
+type resumablePrefetch[T any] struct {
+	Source[T]
+	r resumable[T]
+	n int
+}
+
+func (s *resumablePrefetch[T]) resume(c Checkpoint) (Source[T], error) {
+	src, err := s.r.resume(c)
+	if err != nil {
+		return nil, err
+	}
+	return Prefetch(src, s.n), nil
+}
+
+func (s *resumablePrefetch[T]) kind() walkKind    { return s.r.kind() }
+func (s *resumablePrefetch[T]) start() Checkpoint { return s.r.start() }
 
 // A result is what the loop body is handed: a page, or the walk's error.
 type result[T any] struct {
@@ -65,7 +85,7 @@ type result[T any] struct {
 // prefetch returns the Pages sequence of a Prefetch walk. produce runs on
 // a goroutine of its own and sends the walk's results on out, a channel of
 // the given capacity, until the walk is over or stop is closed; the
-// caller's goroutine yields them. However the loop ends, its defer stops
+// caller's goroutine yields them. However the loop ends, the defer stops
 // produce, cancels the walk's context, and waits for produce to return.
 func prefetch[T any](ctx context.Context, capacity int, produce func(ctx context.Context, out chan<- result[T], stop <-chan struct{})) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
@@ -110,8 +130,8 @@ func prefetch[T any](ctx context.Context, capacity int, produce func(ctx context
 }
 
 // orGoexit returns v, what recover returned in a function that did not
-// return, or if v is nil (the function called runtime.Goexit, which recover
-// cannot stop) a panic that says so, to re-raise on the caller's goroutine.
+// return; or if v is nil, since the function called runtime.Goexit (which
+// recover does not stop), a panic that says so.
 func orGoexit(v any) any {
 	if v == nil {
 		return "pager: runtime.Goexit called on a Prefetch goroutine (by a fetch function or Source)"
@@ -139,67 +159,34 @@ func (s *readAhead[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	})
 }
 
-// resumableReadAhead is a readAhead of a source that [Track] can start at a
-// checkpoint (a Token or PageNumber source).
-type resumableReadAhead[T any] struct {
-	readAhead[T]
-	r resumable[T]
-}
-
-func (s *resumableReadAhead[T]) resume(c Checkpoint) (Source[T], error) {
-	src, err := s.r.resume(c)
-	if err != nil {
-		return nil, err
-	}
-	return Prefetch(src, s.n), nil
-}
-
-func (s *resumableReadAhead[T]) kind() walkKind    { return s.r.kind() }
-func (s *resumableReadAhead[T]) start() Checkpoint { return s.r.start() }
-
 // fanOut prefetches an Offset source with concurrent fetches.
 type fanOut[T any] struct {
 	src *offsetSource[T]
 	n   int
 }
 
-func (s *fanOut[T]) resume(c Checkpoint) (Source[T], error) {
-	src, err := s.src.resume(c)
-	if err != nil {
-		return nil, err
-	}
-	return Prefetch(src, s.n), nil
-}
-
-func (s *fanOut[T]) kind() walkKind    { return byOffset }
-func (s *fanOut[T]) start() Checkpoint { return s.src.start() }
-
+// Pages runs a fanWalk on the producer goroutine, which hands its results
+// over one at a time: the pages ahead wait in the walk, where it counts them.
 func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
-	return prefetch(ctx, 0, s.produce)
+	return prefetch(ctx, 0, func(ctx context.Context, out chan<- result[T], stop <-chan struct{}) {
+		w := &fanWalk[T]{fanOut: s, seq: s.src.walk(ctx).(*offsetWalker[T]), ctx: ctx, done: make(chan *fetch[T], s.n)}
+		w.stride = w.seq.request().Limit
+		w.gen, w.cancel = context.WithCancel(ctx)
+		w.g.SetLimit(s.n)
+		defer w.end() // on every way out: no fetch outlives the walk
+		for w.step(out, stop) {
+		}
+		w.end()
+		if w.failed != nil {
+			panic(w.failed) // for prefetch to re-raise on the caller's goroutine
+		}
+	})
 }
 
-// produce runs a walk: it keeps up to n fetches going and sends what they
-// make, in order, until the walk is over and all is sent, or stop is closed.
-func (s *fanOut[T]) produce(ctx context.Context, out chan<- result[T], stop <-chan struct{}) {
-	w := &fanWalk[T]{src: s.src, n: s.n, ctx: ctx, done: make(chan *fetch[T], s.n)}
-	w.seq = s.src.walk(ctx).(*offsetWalker[T])
-	w.stride = w.seq.request().Limit
-	w.gen, w.cancel = context.WithCancel(ctx)
-	w.g.SetLimit(s.n)
-	defer w.end() // on every way out: no fetch outlives the walk
-	for w.step(out, stop) {
-	}
-	w.end()
-	if w.failed != nil {
-		panic(w.failed) // prefetch re-raises it on the caller's goroutine
-	}
-}
-
-// fanWalk is a walk of a fanOut. It runs on one goroutine; the fetches run
-// on others, one each, and come back on done.
+// fanWalk is a walk of a fanOut. It runs on one goroutine; each fetch runs
+// on one of its own, and comes back on done.
 type fanWalk[T any] struct {
-	src *offsetSource[T]
-	n   int
+	*fanOut[T]
 
 	// seq is a sequential walk of the source, handed the answers in order
 	// instead of fetching them: it decides what is yielded and where the
@@ -209,47 +196,36 @@ type fanWalk[T any] struct {
 	total  int // the last Total a fetch reported; 0: unknown
 	known  int // the end of the items that fetches have shown to exist
 
-	// unproven holds the offsets requested at or past known. Requests past
-	// the end are among them: keeping them to n bounds those when no Total
-	// says where the end is.
+	// unproven holds the offsets requested at or past known: requests past
+	// the end are among them, so keeping them to n bounds those.
 	unproven []int
 
 	ctx     context.Context
 	gen     context.Context    // of the fetches in the window, canceled when they are discarded
 	cancel  context.CancelFunc // of gen
 	g       errgroup.Group     // runs the fetches, at most n at once
-	window  []*fetch[T]        // fetches from seq's next page on, by offset
-	ready   []result[T]        // what seq made of the fetches taken, for the loop body
 	running int                // fetches started and not received from done, discarded ones included
 	done    chan *fetch[T]     // fetches that returned; room for all running
-	over    bool
-	failed  any // the panic to re-raise when the loop ends
+	window  []*fetch[T]        // fetches from seq's next page on, by offset
+	ready   []result[T]        // what seq made of the fetches taken, for the loop body
+	over    bool               // nothing more is fetched
+	failed  any                // the panic to re-raise when the loop ends
 }
 
-// A fetch is the fetch of one page, and its outcome once it is in.
+// A fetch is the fetch of one page, and its outcome.
 type fetch[T any] struct {
-	ctx   context.Context
-	req   Request
-	page  Page[T]
-	tries tries
-	err   error
-	panic any
-
-	returned bool // the fetch function returned: it did not panic
+	ctx      context.Context
+	req      Request
+	page     Page[T]
+	tries    tries
+	err      error
+	panic    any
+	returned bool // the fetch function returned
 	in       bool // received from done
 }
 
-// finish, deferred by the goroutine of f, hands f back on done, with the
-// panic that ended it if it did not return.
-func (w *fanWalk[T]) finish(f *fetch[T]) {
-	if !f.returned {
-		f.panic = orGoexit(recover())
-	}
-	w.done <- f
-}
-
 // step does the next thing the walk waits for: it hands the loop body the
-// next result, takes a fetch that returned, or sees the loop end. It
+// next result, notes a fetch that returned, or sees the loop end. It
 // reports whether the walk goes on.
 func (w *fanWalk[T]) step(out chan<- result[T], stop <-chan struct{}) bool {
 	if w.over && len(w.ready) == 0 {
@@ -273,6 +249,66 @@ func (w *fanWalk[T]) step(out chan<- result[T], stop <-chan struct{}) bool {
 	return true
 }
 
+// fill starts fetches while fewer than n run and fewer than 2n pages are
+// ahead of the loop body, unless guessing further would break a bound. The
+// fetch of seq's next page is not a guess: a sequential walk would ask for it.
+func (w *fanWalk[T]) fill() {
+	for !w.over && w.running < w.n && len(w.ready)+len(w.window) < 2*w.n {
+		req := w.seq.request()
+		if k := len(w.window); k > 0 {
+			req.Offset = w.window[k-1].req.Offset + w.stride
+			// With no Total, keep room for one more unproven request if
+			// seq's next page is proven: a wrong guess before it makes
+			// the walk refetch it.
+			room := w.n
+			if w.seq.offset < w.known {
+				room--
+			}
+			if w.total > 0 && req.Offset >= w.total || w.total == 0 && len(w.unproven) >= room {
+				return
+			}
+		}
+		f := &fetch[T]{ctx: w.gen, req: req}
+		w.window = append(w.window, f)
+		if req.Offset >= w.known {
+			w.unproven = append(w.unproven, req.Offset)
+		}
+		w.running++
+		// Go does not block: running counts every fetch not yet received.
+		w.g.Go(func() error {
+			defer func() {
+				if !f.returned {
+					f.panic = orGoexit(recover())
+				}
+				w.done <- f
+			}()
+			f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, f.req.Offset)
+			f.returned = true
+			return nil
+		})
+	}
+}
+
+// note marks f in, and learns what it shows of the listing, whether or not
+// its page is taken: a Total, or items up to where they end. It keeps the
+// first panic of a fetch, to re-raise even if f is discarded or not taken.
+func (w *fanWalk[T]) note(f *fetch[T]) {
+	w.running--
+	f.in = true
+	switch {
+	case f.panic != nil && w.failed == nil:
+		w.failed = f.panic
+	case f.panic == nil && f.err == nil:
+		if f.page.Total > 0 {
+			w.total = f.page.Total
+		}
+		if end := f.req.Offset + len(f.page.Items); len(f.page.Items) > 0 && end > w.known {
+			w.known = end
+			w.unproven = slices.DeleteFunc(w.unproven, func(off int) bool { return off < end })
+		}
+	}
+}
+
 // take hands the fetches at the head of the window that are in to seq, in
 // order, and queues what seq makes of them for the loop body.
 func (w *fanWalk[T]) take() {
@@ -289,86 +325,20 @@ func (w *fanWalk[T]) take() {
 		case err == nil:
 			w.ready = append(w.ready, result[T]{page: p})
 			if !w.seq.done {
-				w.advance(p)
+				w.stride = len(p.Items)
+				if len(w.window) > 0 && w.window[0].req.Offset != w.seq.offset {
+					// p was not as long as guessed: discard the guesses.
+					w.cancel()
+					w.gen, w.cancel = context.WithCancel(w.ctx)
+					clear(w.window)
+					w.window = w.window[:0]
+				}
 				continue
 			}
 		case err != errEnd:
 			w.ready = append(w.ready, result[T]{err: err})
 		}
 		w.end() // before the loop body sees the last page or the error
-	}
-}
-
-// fill starts fetches while fewer than n run and fewer than 2n pages are
-// ahead of the loop body, unless guessing further would break a bound. The fetch of
-// seq's next page is not a guess: a sequential walk would ask for it.
-func (w *fanWalk[T]) fill() {
-	for !w.over && w.running < w.n && len(w.ready)+len(w.window) < 2*w.n {
-		req := w.seq.request()
-		if k := len(w.window); k > 0 {
-			req.Offset = w.window[k-1].req.Offset + w.stride
-			if w.total > 0 && req.Offset >= w.total || w.total == 0 && !w.mayGuess() {
-				return
-			}
-		}
-		f := &fetch[T]{ctx: w.gen, req: req}
-		w.window = append(w.window, f)
-		if req.Offset >= w.known {
-			w.unproven = append(w.unproven, req.Offset)
-		}
-		w.running++
-		// Go does not block: running counts every fetch not yet received.
-		w.g.Go(func() error {
-			defer w.finish(f)
-			f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, f.req.Offset)
-			f.returned = true
-			return nil
-		})
-	}
-}
-
-// mayGuess reports whether a guess may go out with no Total known: while
-// fewer than n requests are unproven, with room for one more if seq's next
-// page is proven to exist, since a wrong guess before it may make the walk
-// request it past the end.
-func (w *fanWalk[T]) mayGuess() bool {
-	room := w.n
-	if w.seq.offset < w.known {
-		room--
-	}
-	return len(w.unproven) < room
-}
-
-// advance notes p, the page just taken, and discards the fetches in the
-// window if p's length shows them to be at the wrong offsets.
-func (w *fanWalk[T]) advance(p Page[T]) {
-	w.stride = len(p.Items)
-	if len(w.window) > 0 && w.window[0].req.Offset != w.seq.offset {
-		w.cancel()
-		w.gen, w.cancel = context.WithCancel(w.ctx)
-		clear(w.window)
-		w.window = w.window[:0]
-	}
-}
-
-// note marks f, received from done, as in, and learns from it what it
-// shows of the listing, whether or not its page is taken: a page with
-// items shows the listing to reach its end. The first panic of a fetch is
-// kept to re-raise, even if f is discarded or never taken.
-func (w *fanWalk[T]) note(f *fetch[T]) {
-	w.running--
-	f.in = true
-	switch {
-	case f.panic != nil && w.failed == nil:
-		w.failed = f.panic
-	case f.panic == nil && f.err == nil:
-		if f.page.Total > 0 {
-			w.total = f.page.Total
-		}
-		if k := len(f.page.Items); k > 0 && f.req.Offset+k > w.known {
-			w.known = f.req.Offset + k
-			w.unproven = slices.DeleteFunc(w.unproven, func(off int) bool { return off < w.known })
-		}
 	}
 }
 

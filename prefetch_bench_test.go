@@ -238,8 +238,25 @@ func handFanOut(ctx context.Context, fetch pager.FetchFunc[int], pages, size, n 
 	return sum
 }
 
+// BenchmarkPrefetchOverhead walks 200 000 in-memory items, in pages of 100
+// and 1000, with no latency: what Prefetch itself costs. impl=all is All
+// over the source itself (the package's own walk, with the loop body
+// inlined); user, All over the source behind a Source written outside the
+// package (All ranges over its Pages); prefetch1 and prefetch4, All over a
+// Prefetch; pages4, a loop over the pages of Prefetch(src, 4) and their
+// items; hand4, the read-ahead one writes by hand (handSum); handfan4, the
+// errgroup fan-out by hand (handFanOut, Offset only).
 func BenchmarkPrefetchOverhead(b *testing.B) {
 	const items = 200_000
+	all := func(ctx context.Context, src pager.Source[int]) (sum int) {
+		for v, err := range pager.All(ctx, src) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			sum += v
+		}
+		return sum
+	}
 	for _, size := range []int{100, 1000} {
 		offset, token := pfListing(items/size, size, fixed(0))
 		srcs := []struct {
@@ -251,49 +268,40 @@ func BenchmarkPrefetchOverhead(b *testing.B) {
 		}
 		for _, s := range srcs {
 			impls := []struct {
-				name  string
-				src   pager.Source[int]
-				hand  int  // > 0: not All over src, but handSum(s.src, hand)
-				pages bool // not All over src, but a loop over its pages and their items
+				name string
+				sum  func(context.Context) int
 			}{
-				{name: "all", src: s.src},              // the package's own walk: the loop body inlined
-				{name: "user", src: userSource{s.src}}, // All over a Source from outside: through Pages
-				{name: "prefetch1", src: pager.Prefetch(s.src, 1)},
-				{name: "prefetch4", src: pager.Prefetch(s.src, 4)},
-				{name: "pages4", src: pager.Prefetch(s.src, 4), pages: true},
-				{name: "hand4", hand: 4},
+				{"all", func(ctx context.Context) int { return all(ctx, s.src) }},
+				{"user", func(ctx context.Context) int { return all(ctx, userSource{s.src}) }},
+				{"prefetch1", func(ctx context.Context) int { return all(ctx, pager.Prefetch(s.src, 1)) }},
+				{"prefetch4", func(ctx context.Context) int { return all(ctx, pager.Prefetch(s.src, 4)) }},
+				{"pages4", func(ctx context.Context) (sum int) {
+					for p, err := range pager.Prefetch(s.src, 4).Pages(ctx) {
+						if err != nil {
+							b.Fatal(err)
+						}
+						for _, v := range p.Items {
+							sum += v
+						}
+					}
+					return sum
+				}},
+				{"hand4", func(ctx context.Context) int { return handSum(ctx, s.src, 4) }},
+			}
+			if s.name == "offset" {
+				impls = append(impls, struct {
+					name string
+					sum  func(context.Context) int
+				}{"handfan4", func(ctx context.Context) int { return handFanOut(ctx, offset, items/size, size, 4, 0) }})
 			}
 			for _, impl := range impls {
 				b.Run(fmt.Sprintf("src=%s/page=%d/impl=%s", s.name, size, impl.name), func(b *testing.B) {
 					ctx := context.Background()
-					sum := 0
 					cpu := cpuTime()
 					for range b.N {
-						if impl.hand > 0 {
-							sum = handSum(ctx, s.src, impl.hand)
-							continue
+						if sum := impl.sum(ctx); sum != items*(items-1)/2 {
+							b.Fatalf("got sum %d, want %d", sum, items*(items-1)/2)
 						}
-						sum = 0
-						if impl.pages {
-							for p, err := range impl.src.Pages(ctx) {
-								if err != nil {
-									b.Fatal(err)
-								}
-								for _, v := range p.Items {
-									sum += v
-								}
-							}
-							continue
-						}
-						for v, err := range pager.All(ctx, impl.src) {
-							if err != nil {
-								b.Fatal(err)
-							}
-							sum += v
-						}
-					}
-					if sum != items*(items-1)/2 {
-						b.Fatalf("got sum %d, want %d", sum, items*(items-1)/2)
 					}
 					n := float64(b.N) * items
 					b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/n, "cpu-ns/item")
