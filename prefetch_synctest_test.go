@@ -5,6 +5,8 @@ package pager_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -119,8 +121,10 @@ func TestPrefetchReadAheadTime(t *testing.T) {
 	}
 }
 
-// TestPrefetchDepth checks that a walk fetches n pages ahead of the loop,
-// and no more, while the loop body is busy with the first page.
+// TestPrefetchDepth checks how far ahead of the loop a walk fetches while
+// the loop body is busy with the first page: n pages for the read-ahead;
+// for the fan-out, n fetches in flight, after up to n more pages that came
+// in early.
 func TestPrefetchDepth(t *testing.T) {
 	for _, kind := range kinds {
 		for _, n := range []int{1, 3, 8} {
@@ -129,9 +133,13 @@ func TestPrefetchDepth(t *testing.T) {
 				synctest.Test(t, func(t *testing.T) {
 					srv := &pagetest.Server{N: 1000}
 					for range pager.Prefetch(source(kind, srv, pager.PageSize(10)), n).Pages(context.Background()) {
-						synctest.Wait() // until the walk can go no further ahead
-						if got, want := srv.Calls(), 1+n; got != want {
-							t.Errorf("got %d fetches while the loop holds the first page, want %d", got, want)
+						synctest.Wait()         // until the walk can go no further ahead
+						least, most := 1+n, 1+n // read-ahead: n pages ahead
+						if kind == "offset" {
+							most = 1 + 2*n // fan-out: n in flight, up to 2n ahead
+						}
+						if got := srv.Calls(); got < least || got > most {
+							t.Errorf("got %d fetches while the loop holds the first page, want %d to %d", got, least, most)
 						}
 						break
 					}
@@ -188,18 +196,29 @@ func TestPrefetchCancelsInFlight(t *testing.T) {
 				panic("loop body")
 			}
 		}},
+		{"panic over All", func(t *testing.T, src pager.Source[int]) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			for range pager.All(context.Background(), src) {
+				synctest.Wait()
+				panic("loop body")
+			}
+		}},
 	}
 	for _, end := range ends {
-		for _, kind := range kinds {
+		for _, kind := range append(kinds, "page") {
 			t.Run(end.how+"/"+kind, func(t *testing.T) {
 				defer goleak.VerifyNone(t)
 				synctest.Test(t, func(t *testing.T) {
 					var canceled atomic.Int32
 					fetch := func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
 						switch {
-						case req.Offset == 0 && req.Token == "":
+						case req.Offset == 0 && req.Token == "" && req.Page <= 1:
 							return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
-						case end.how == "error" && (req.Offset == req.Limit || req.Token == "next"):
+						case end.how == "error" && (req.Offset == req.Limit || req.Token == "next" || req.Page == 2):
 							synctest.Wait() // the fetches ahead of it are in flight
 							return pager.Page[int]{}, permanentErr{}
 						}
@@ -212,7 +231,9 @@ func TestPrefetchCancelsInFlight(t *testing.T) {
 						}
 					}
 					start := time.Now()
-					end.loop(t, pager.Prefetch(blockingSources(fetch)[kind], 4))
+					srcs := blockingSources(fetch)
+					srcs["page"] = pager.PageNumber(fetch, pager.PageSize(10))
+					end.loop(t, pager.Prefetch(srcs[kind], 4))
 					if d := time.Since(start); d != 0 {
 						t.Errorf("the loop took %v to end, want no time", d)
 					}
@@ -339,5 +360,46 @@ func TestPrefetchCancelsGuessesPastTheEnd(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestPrefetchJitterTime walks listings of 40 pages whose latencies are
+// drawn from 10 to 30 ms, with no work or some in the loop body, with
+// Prefetch(src, n) and with handFanOut, the errgroup fan-out one writes by
+// hand (prefetch_bench_test.go), which knows the number of pages and keeps
+// every page that comes in early. With no work, Prefetch must not take
+// longer (but by a hair: goroutines that wake at one instant need not run
+// in the same order in both). With work, a backlog builds up, and the hand
+// fan-out keeps fetching where Prefetch stops at 2n pages ahead: that may
+// cost up to 1%.
+func TestPrefetchJitterTime(t *testing.T) {
+	const pages, size = 40, 100
+	for _, n := range []int{2, 4, 8, 16} {
+		for _, work := range []time.Duration{0, time.Millisecond, 2 * time.Millisecond, 4 * time.Millisecond} {
+			t.Run(fmt.Sprintf("n=%d/work=%v", n, work), func(t *testing.T) {
+				defer goleak.VerifyNone(t)
+				r := rand.New(rand.NewPCG(uint64(n), 3))
+				for range 10 {
+					var lat [pages]time.Duration
+					for i := range lat {
+						lat[i] = 10*time.Millisecond + time.Duration(r.Int64N(int64(20*time.Millisecond)+1))
+					}
+					synctest.Test(t, func(t *testing.T) {
+						fetch, _ := pfListing(pages, size, func(i int) time.Duration { return lat[i] })
+						start := time.Now()
+						handFanOut(context.Background(), fetch, pages, size, n, work)
+						hand := time.Since(start)
+						pre := timeWalk(t, pager.Prefetch(pager.Offset(fetch, pager.PageSize(size)), n), work, pages*size)
+						slack := hand / 1000
+						if work > 0 {
+							slack = hand / 100
+						}
+						if pre > hand+slack {
+							t.Errorf("latencies %v: Prefetch(%d) took %v, the errgroup fan-out by hand %v", lat, n, pre, hand)
+						}
+					})
+				}
+			})
+		}
 	}
 }

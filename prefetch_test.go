@@ -787,56 +787,139 @@ func (f funcSource) Pages(ctx context.Context) iter.Seq2[pager.Page[int], error]
 	return func(yield func(pager.Page[int], error) bool) { f(ctx, yield) }
 }
 
-// TestPrefetchBodyPanics panics in the loop body with fetches in flight.
-// Over Pages, the walk's defer cancels them, and every goroutine has exited
-// when the panic leaves the range statement. Over All, which stays free of
-// defer to be inlined, the walk is stopped when the garbage collector finds
-// it unreachable.
-func TestPrefetchBodyPanics(t *testing.T) {
-	v := &fetchPanic{-1}
-	for name, src := range blockingSources(blocking) {
-		t.Run(name+"/Pages", func(t *testing.T) {
-			defer goleak.VerifyNone(t)
-			got := func() (r any) {
-				defer func() { r = recover() }()
-				for range pager.Prefetch(src, 4).Pages(context.Background()) {
-					panic(v)
+// TestPrefetchEveryWayOut ends the loop over a Prefetch of every kind of
+// source every way a loop can end — break, Take, an error, a panic in the
+// loop body that a deferred recover stops — over All and over Pages, with
+// fetches ahead that only return when canceled. When the range statement
+// returns, no fetch may be in flight, and no goroutine of the walk left.
+func TestPrefetchEveryWayOut(t *testing.T) {
+	bodyPanic := &fetchPanic{-1}
+	ends := []struct {
+		how  string
+		loop func(seq iter.Seq2[int, error]) error
+	}{
+		{"break", func(seq iter.Seq2[int, error]) error {
+			for _, err := range seq {
+				if err != nil {
+					return err
 				}
-				return nil
-			}()
-			if got != v {
-				t.Fatalf("got panic %v, want the loop body's %v", got, v)
+				break
 			}
-		})
-		t.Run(name+"/All", func(t *testing.T) {
-			got := func() (r any) {
-				defer func() { r = recover() }()
-				for range pager.All(context.Background(), pager.Prefetch(src, 4)) {
-					panic(v)
+			return nil
+		}},
+		{"Take", func(seq iter.Seq2[int, error]) error {
+			items, err := pager.Collect(pager.Take(seq, 3))
+			if err == nil && len(items) != 3 {
+				err = fmt.Errorf("got %d items, want 3", len(items))
+			}
+			return err
+		}},
+		{"error", func(seq iter.Seq2[int, error]) error {
+			if _, err := pager.Collect(seq); !errors.As(err, new(permanentErr)) {
+				return fmt.Errorf("got error %v, want the second page's", err)
+			}
+			return nil
+		}},
+		{"panic", func(seq iter.Seq2[int, error]) (err error) {
+			defer func() {
+				if v := recover(); v != bodyPanic {
+					err = fmt.Errorf("got panic %v, want the loop body's", v)
 				}
-				return nil
 			}()
-			if got != v {
-				t.Fatalf("got panic %v, want the loop body's %v", got, v)
+			for range seq {
+				panic(bodyPanic)
 			}
-			for deadline := time.Now().Add(10 * time.Second); ; {
-				runtime.GC()
-				err := goleak.Find()
-				if err == nil {
+			return nil
+		}},
+	}
+	over := map[string]func(context.Context, pager.Source[int]) iter.Seq2[int, error]{
+		"All":   pager.All[int],
+		"Pages": func(ctx context.Context, src pager.Source[int]) iter.Seq2[int, error] { return itemsOf(src.Pages(ctx)) },
+	}
+	for _, end := range ends {
+		for _, kind := range []string{"offset", "token", "page", "user"} {
+			for name, seq := range over {
+				t.Run(end.how+"/"+kind+"/"+name, func(t *testing.T) {
+					defer goleak.VerifyNone(t)
+					var inFlight, walking atomic.Int32
+					aheadStarted := make(chan struct{}) // the fetch 3 pages on has started
+					var once sync.Once
+					fetch := func(ctx context.Context, req pager.Request) (pager.Page[int], error) {
+						inFlight.Add(1)
+						defer inFlight.Add(-1)
+						switch {
+						case req.Offset == 0 && req.Token == "" && req.Page <= 1:
+							return pager.Page[int]{Items: pagetest.Ints(req.Limit), Next: "next"}, nil
+						case req.Offset == 3*req.Limit:
+							once.Do(func() { close(aheadStarted) })
+						case end.how == "error" && (req.Offset == req.Limit || req.Token == "next" || req.Page == 2):
+							if kind == "offset" {
+								<-aheadStarted // fetches ahead of it are in flight
+							}
+							return pager.Page[int]{}, permanentErr{}
+						}
+						<-ctx.Done()
+						return pager.Page[int]{}, ctx.Err()
+					}
+					src := map[string]pager.Source[int]{
+						"offset": pager.Offset(fetch, pager.PageSize(10)),
+						"token":  pager.Token(fetch, pager.PageSize(10)),
+						"page":   pager.PageNumber(fetch, pager.PageSize(10)),
+						"user":   countingSource{pager.Offset(fetch, pager.PageSize(10)), &walking},
+					}[kind]
+					if err := end.loop(seq(context.Background(), pager.Prefetch(src, 4))); err != nil {
+						t.Fatal(err)
+					}
+					if n := inFlight.Load(); n != 0 {
+						t.Errorf("%d fetches in flight after the range statement returned, want none", n)
+					}
+					if n := walking.Load(); n != 0 {
+						t.Errorf("the user source's Pages still running after the range statement returned")
+					}
+				})
+			}
+		}
+	}
+}
+
+// itemsOf returns the items of a sequence of pages, as All does.
+func itemsOf(pages iter.Seq2[pager.Page[int], error]) iter.Seq2[int, error] {
+	return func(yield func(int, error) bool) {
+		for p, err := range pages {
+			if err != nil {
+				yield(0, err)
+				return
+			}
+			for _, v := range p.Items {
+				if !yield(v, nil) {
 					return
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the walk was not stopped after the loop body panicked: %v", err)
-				}
-				time.Sleep(10 * time.Millisecond)
 			}
-		})
+		}
+	}
+}
+
+// countingSource is a user-written Source that counts its walks running.
+type countingSource struct {
+	inner   pager.Source[int]
+	walking *atomic.Int32
+}
+
+func (s countingSource) Pages(ctx context.Context) iter.Seq2[pager.Page[int], error] {
+	return func(yield func(pager.Page[int], error) bool) {
+		s.walking.Add(1)
+		defer s.walking.Add(-1)
+		for p, err := range s.inner.Pages(ctx) {
+			if !yield(p, err) {
+				return
+			}
+		}
 	}
 }
 
 // TestPrefetchTrack checks that Track over a Prefetch sets the same
 // checkpoints as over its source, and resumes from one the same way.
-func TestPrefetchTrack(t *testing.T) {
+func TestPrefetchAllFrom(t *testing.T) {
 	defer goleak.VerifyNone(t)
 	type step struct {
 		Item int
