@@ -27,7 +27,9 @@ import (
 //
 // For any other source, which cannot know a request before the answer to
 // the one before, Prefetch walks src on another goroutine, at most pages
-// pages ahead of the loop body.
+// pages ahead of the loop body. That includes a source of another type that
+// wraps an Offset source: Prefetch cannot know what the wrapper does to the
+// pages, so it reads ahead rather than fan out.
 //
 // Each walk fetches under a context of its own, derived from the one given
 // to Pages. Before the loop body sees the last page or an error, the
