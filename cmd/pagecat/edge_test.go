@@ -419,7 +419,8 @@ func TestRepeatedOffsetPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	code := export(context.Background(), o, src, &stdout, &stderr, newProgress(&stderr, "never"))
+	s := &sink{out: &lineWriter{w: &stdout}, cp: &pager.Checkpoint{}}
+	code := export(o, pager.All(context.Background(), src), s, &stderr, newProgress(&stderr, "never"))
 	if code != 1 || stdout.String() != lines(1) || !strings.Contains(stderr.String(), "set -offset-param") || strings.Contains(stderr.String(), "to resume") {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout.String(), stderr.String())
 	}

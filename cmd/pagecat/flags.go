@@ -26,6 +26,13 @@ type options struct {
 	timeout                                        time.Duration
 	demo                                           bool
 	url                                            string
+	output                                         string        // -o
+	restart                                        bool          // -restart
+	every                                          time.Duration // -checkpoint-every
+	jqExpr                                         string        // -jq
+	slurp                                          bool          // -slurp
+
+	jq *jqProgram // -jq and -slurp compiled; nil: neither
 
 	header http.Header                 // the -H flags, expanded
 	getenv func(string) (string, bool) // os.LookupEnv; tests replace it
@@ -54,8 +61,8 @@ var flagGroups = []struct {
 }{
 	{"What to fetch", []string{"H", "items", "demo"}},
 	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "prefetch"}},
-	{"Output", []string{"take", "progress"}},
-	{"Resume", []string{"start-offset", "start-token", "start-page"}},
+	{"Output", []string{"o", "jq", "slurp", "take", "progress"}},
+	{"Resume", []string{"restart", "checkpoint-every", "start-offset", "start-token", "start-page"}},
 	{"Network", []string{"retry", "timeout"}},
 }
 
@@ -107,6 +114,11 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (when stderr is a terminal), always or never")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time limit per request; more than 0")
 	fs.BoolVar(&o.demo, "demo", false, "export from a simulated API started on 127.0.0.1")
+	fs.StringVar(&o.output, "o", "", "write the items to `FILE`, with a checkpoint beside it (FILE"+stateSuffix+"): run the same command again to resume after the last whole record, or to learn that FILE is complete")
+	fs.BoolVar(&o.restart, "restart", false, "with -o: export from the start, though FILE's checkpoint says it is complete or partway")
+	fs.DurationVar(&o.every, "checkpoint-every", time.Second, "with -o: how often FILE is synced and its checkpoint saved; a resumed export fetches again what came in since (0: after every page)")
+	fs.StringVar(&o.jqExpr, "jq", "", "run the jq `EXPR` on each item, writing each result as a line (gojq: jq 1.7's language)")
+	fs.BoolVar(&o.slurp, "slurp", false, "write one JSON array of all items, or with -jq the results of EXPR on it, as jq -s does; holds every item in memory (with -jq, decoded: several times its size in JSON) until the end, and keeps no checkpoint")
 	return fs
 }
 
@@ -167,6 +179,17 @@ func (o *options) check(args []string) error {
 		return fmt.Errorf("-progress %q: want auto, always or never", o.progress)
 	case o.timeout <= 0:
 		return fmt.Errorf("-timeout %v: want more than 0", o.timeout)
+	case o.every < 0:
+		return fmt.Errorf("-checkpoint-every %v: want 0 or more", o.every)
+	case o.output == "" && (o.restart || o.every != time.Second):
+		return errors.New("-restart and -checkpoint-every apply to -o FILE only")
+	}
+	if o.jqExpr != "" || o.slurp {
+		jq, err := newJQ(o.jqExpr, o.slurp)
+		if err != nil {
+			return err
+		}
+		o.jq = jq
 	}
 	for _, b := range []struct {
 		name     string
