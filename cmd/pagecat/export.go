@@ -66,13 +66,19 @@ func (s *sink) close() {
 	}
 }
 
-// item writes the output of an item, the one just before *s.cp.
+// item writes the output of an item, the one just before *s.cp; on an
+// error it writes nothing.
 func (s *sink) item(item json.RawMessage) error {
-	s.read++
+	var err error
 	if s.jq != nil {
-		return s.jq.run(s.out, item, position(*s.cp))
+		err = s.jq.run(s.out, item, position(*s.cp))
+	} else {
+		err = s.out.writeItem(item)
 	}
-	return s.out.writeItem(item)
+	if err == nil {
+		s.read++
+	}
+	return err
 }
 
 // page is called by the walk for each page it fetched (OnPage).
@@ -119,6 +125,7 @@ func (s *sink) commit(done bool) error {
 func export(o *options, items iter.Seq2[json.RawMessage, error], s *sink, stderr io.Writer, prog *progress) int {
 	start := s.read
 	done := func() bool { return o.take > 0 && s.read >= o.take }
+	last := *s.cp // just past the last item written
 	for item, err := range items {
 		if err != nil {
 			prog.done()
@@ -129,12 +136,15 @@ func export(o *options, items iter.Seq2[json.RawMessage, error], s *sink, stderr
 		}
 		if err := s.item(item); err != nil {
 			prog.done()
+			pos := position(*s.cp)
+			*s.cp = last // the item is not written: resume at it
 			if cerr := s.commit(false); cerr != nil {
 				say(stderr, "%v", cerr)
 				return 1
 			}
-			return o.fail(stderr, fmt.Errorf("item at offset %d: %w", position(*s.cp), err), s.read-start-1, s.read-1)
+			return o.fail(stderr, fmt.Errorf("item at offset %d: %w", pos, err), s.read-start, s.read)
 		}
+		last = *s.cp
 		if done() {
 			break
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/itchyny/gojq"
 )
@@ -29,7 +30,7 @@ func newJQ(expr string, slurp bool) (*jqProgram, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-jq: %w", err)
 	}
-	if j.code, err = gojq.Compile(q); err != nil {
+	if j.code, err = gojq.Compile(q, gojq.WithEnvironLoader(os.Environ)); err != nil { // $ENV and env, as in jq
 		return nil, fmt.Errorf("-jq: %w", err)
 	}
 	return j, nil
