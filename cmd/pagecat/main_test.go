@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/pagerseq/pager"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pagerseq/pager/internal/apisim"
@@ -228,10 +230,60 @@ func TestProgress(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("got exit %d", code)
 	}
-	for _, want := range []string{`pagecat: style offset, items in "runs"`, "pagecat: 3 pages, 250 items of 250 (100%)", "items/s\n"} {
+	for _, want := range []string{`pagecat: style offset, items in "runs"`, "pagecat: 3 pages, 250 items of 250 (100%), ", " items/s, 0 retries, 0 quota waits (0s)\n"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%q", want, stderr)
 		}
+	}
+}
+
+// TestProgressPlain feeds pages to -progress always into a file, on a
+// fake clock: a plain line every 10 s and one at the end, with a percent
+// and an ETA from the total, retries and quota waits; no escape codes.
+func TestProgressPlain(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgress(&out, "always")
+	now := p.start
+	p.now = func() time.Time { return now }
+	p.net = &watcher{}
+	for i := range 30 { // a page of 100 every 2 s, of 10,000 items
+		now = now.Add(2 * time.Second)
+		p.page(pager.PageInfo{Offset: 100 * i, Items: 100, Total: 10000, Attempts: 1 + i%2})
+	}
+	p.net.quota.Add(2)
+	p.net.quotaWait.Add(int64(3 * time.Second))
+	p.done()
+	want := []string{
+		"pagecat: 5 pages, 500 items of 10000 (5%), 50 items/s, 2 retries, 0 quota waits (0s), ETA 3m10s",
+		"pagecat: 10 pages, 1000 items of 10000 (10%), 50 items/s, 5 retries, 0 quota waits (0s), ETA 3m0s",
+		"pagecat: 15 pages, 1500 items of 10000 (15%), 50 items/s, 7 retries, 0 quota waits (0s), ETA 2m50s",
+		"pagecat: 20 pages, 2000 items of 10000 (20%), 50 items/s, 10 retries, 0 quota waits (0s), ETA 2m40s",
+		"pagecat: 25 pages, 2500 items of 10000 (25%), 50 items/s, 12 retries, 0 quota waits (0s), ETA 2m30s",
+		"pagecat: 30 pages, 3000 items of 10000 (30%), 50 items/s, 15 retries, 0 quota waits (0s), ETA 2m20s",
+		"pagecat: 30 pages, 3000 items of 10000 (30%), 50 items/s, 15 retries, 2 quota waits (3s), ETA 2m20s",
+	}
+	if diff := cmp.Diff(want, strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
+// TestProgressTerminal checks the line a terminal shows: rewritten in
+// place, at most every 100 ms, and ended at the end.
+func TestProgressTerminal(t *testing.T) {
+	var out bytes.Buffer
+	p := &progress{w: &out, mode: progressLine, offset: -1}
+	now := time.Unix(0, 0)
+	p.now = func() time.Time { return now }
+	p.start, p.drawn = now, now
+	for i := range 3 {
+		now = now.Add(60 * time.Millisecond)
+		p.page(pager.PageInfo{Offset: 10 * i, Items: 10})
+	}
+	p.done()
+	want := "\r\033[Kpagecat: 2 pages, 20 items, 167 items/s, 0 retries" +
+		"\r\033[Kpagecat: 3 pages, 30 items, 167 items/s, 0 retries\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }
 

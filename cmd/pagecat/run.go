@@ -38,9 +38,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		defer stopDemo()
 	}
-	client := &http.Client{Timeout: o.timeout}
+	net := &watcher{next: http.DefaultTransport.(*http.Transport).Clone()}
+	client := &http.Client{Timeout: o.timeout, Transport: net}
 	defer client.CloseIdleConnections()
 	prog := newProgress(stderr, o.progress)
+	prog.net = net
 	st, code := resumeState(o, stderr)
 	if code >= 0 {
 		return code
