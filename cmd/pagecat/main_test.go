@@ -292,8 +292,40 @@ func TestDemo(t *testing.T) {
 	if code != 0 || strings.Count(stdout, "\n") != 3 || !strings.HasPrefix(stdout, `{"id":1,"name":"record-000001"`) {
 		t.Errorf("got exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "pagecat: demo API on http://127.0.0.1:") {
+	if !strings.Contains(stderr, "pagecat: demo: an API on http://127.0.0.1:") {
 		t.Errorf("stderr does not name the demo API:\n%s", stderr)
+	}
+}
+
+// TestDemoNarrates runs the demo in each style: each time, every record
+// once, and the narration of what the walk met on the way, which the
+// demo's script makes the same on every run.
+func TestDemoNarrates(t *testing.T) {
+	clamp, retry, wait := "the API clamps the page size", "503 Service Unavailable. A transient failure: the walk tries the same page again", "429 Too Many Requests, Retry-After: 1s. The walk waits that long"
+	short := "held 37 items where pages hold 100: a short page, yet not the end"
+	for _, tt := range []struct {
+		style string
+		want  []string
+	}{
+		{"offset", []string{clamp, "a loop that added 250 to the offset would skip 150 records a page", retry, wait, short,
+			"1000 records written, each once and in order, from 14 requests: 1 clamped page size, 1 short page, 1 retry, 1 429 waited out (1s), 0 streams reopened."}},
+		{"token", []string{clamp, "next token", retry, wait, short}},
+		{"page", []string{clamp, "counts pages", retry, wait}},
+		{"link", []string{clamp, "next link", retry, wait}},
+		{"ndjson", []string{"the walk opens it again at offset 400", "the walk opens it again at offset 800", "2 streams reopened"}},
+	} {
+		t.Run(tt.style, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := pagecat(t, "-demo", "-style", tt.style)
+			if code != 0 || strings.Count(stdout, "\n") != 1000 || !strings.HasPrefix(stdout, `{"id":1,"name":"record-000001"`) || !strings.Contains(stdout, `{"id":1000,`) {
+				t.Fatalf("got exit %d and %d lines; stderr:\n%s", code, strings.Count(stdout, "\n"), stderr)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
 	}
 }
 

@@ -68,6 +68,15 @@ func (p *progress) note(format string, args ...any) {
 	fmt.Fprintf(p.w, "pagecat: "+format+"\n", args...)
 }
 
+// println writes a line of its own, whether progress is on or not, and
+// keeps the progress line below it.
+func (p *progress) println(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clear()
+	fmt.Fprintln(p.w, clean(s))
+}
+
 // page is the walk's OnPage func.
 func (p *progress) page(info pager.PageInfo) {
 	p.mu.Lock()

@@ -30,19 +30,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		say(stderr, "%v; run pagecat -h for help", err)
 		return 2
 	}
-	if o.demo {
-		stopDemo, err := startDemo(o, stderr)
-		if err != nil {
-			say(stderr, "%v", err)
-			return 1
-		}
-		defer stopDemo()
-	}
 	net := &watcher{next: http.DefaultTransport.(*http.Transport).Clone()}
 	client := &http.Client{Timeout: o.timeout, Transport: net}
 	defer client.CloseIdleConnections()
 	prog := newProgress(stderr, o.progress)
 	prog.net = net
+	var demo *narrator
+	if o.demo {
+		n, stopDemo, err := startDemo(o, prog)
+		if err != nil {
+			say(stderr, "%v", err)
+			return 1
+		}
+		defer stopDemo()
+		demo, net.event = n, n.event
+	}
 	st, code := resumeState(o, stderr)
 	if code >= 0 {
 		return code
@@ -63,7 +65,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if st != nil && st.Items > 0 {
 		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
 	}
-	return export(o, items(ctx, o, source(o, client, onPage(prog, s), cp.Offset), cp), s, stderr, prog)
+	walk := onPage(prog, s)
+	if demo != nil {
+		walk = func(info pager.PageInfo) { onPage(prog, s)(info); demo.page(info) }
+	}
+	code = export(o, items(ctx, o, source(o, client, walk, cp.Offset), cp), s, stderr, prog)
+	if demo != nil && code == 0 {
+		demo.end(s.read)
+	}
+	return code
 }
 
 // onPage returns the walk's OnPage func: progress, and the sink's count.
