@@ -88,10 +88,10 @@ func onPage(prog *progress, s *sink) func(pager.PageInfo) {
 // to start afresh, and -1; or the exit code, if there is nothing to do
 // (FILE is complete) or the checkpoint is not this command's.
 func resumeState(o *options, stderr io.Writer) (*state, int) {
-	if o.output == "" || o.slurp {
+	if o.output == "" {
 		return nil, -1
 	}
-	if o.restart {
+	if o.restart || o.slurp { // -slurp writes FILE whole, with no checkpoint
 		if err := os.Remove(statePath(o.output)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			say(stderr, "%v", err)
 			return nil, 1
