@@ -97,11 +97,11 @@ func (j *jqProgram) results(v any) error {
 			if h, ok := err.(*gojq.HaltError); ok && h.Value() == nil {
 				return nil // halt: stop, with no error
 			}
-			return fmt.Errorf("jq: %w", err)
+			return &jqError{err}
 		}
 		data, err := gojq.Marshal(r)
 		if err != nil {
-			return fmt.Errorf("jq: %w", err)
+			return &jqError{err}
 		}
 		j.lines.Write(data)
 		j.lines.WriteByte('\n')
@@ -118,3 +118,9 @@ func decode(item json.RawMessage) (any, error) {
 	}
 	return v, nil
 }
+
+// A jqError is an error of the -jq expression on an item.
+type jqError struct{ err error }
+
+func (e *jqError) Error() string { return "jq: " + e.err.Error() }
+func (e *jqError) Unwrap() error { return e.err }

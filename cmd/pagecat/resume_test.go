@@ -176,7 +176,7 @@ func TestJQResume(t *testing.T) {
 	t.Setenv("PAGECAT_TEST_FAIL", "yes")
 	args := []string{"-o", out, "-page-size=10", "-jq", `if .id == 25 and $ENV.PAGECAT_TEST_FAIL == "yes" then error("not now") else .id end`, s.URL + apisim.Objects}
 	code, _, stderr := pagecat(t, args...)
-	if code != 1 || !strings.Contains(stderr, "item at offset 24") || !strings.Contains(stderr, "holds 24 items; run the same command to resume") {
+	if code != 1 || !strings.Contains(stderr, "item at offset 24") || !strings.Contains(stderr, "holds 24 items; run the same command to try the item again, or mend -jq and add -restart") {
 		t.Fatalf("got exit %d; stderr:\n%s", code, stderr)
 	}
 	t.Setenv("PAGECAT_TEST_FAIL", "no")

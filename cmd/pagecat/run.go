@@ -65,22 +65,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if st != nil && st.Items > 0 {
 		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
 	}
-	walk := onPage(prog, s)
-	if demo != nil {
-		walk = func(info pager.PageInfo) { onPage(prog, s)(info); demo.page(info) }
-	}
-	code = export(o, items(ctx, o, source(o, client, walk, cp.Offset), cp), s, stderr, prog)
+	code = export(o, items(ctx, o, source(o, client, onPage(prog, s, demo), cp.Offset), cp), s, stderr, prog)
 	if demo != nil && code == 0 {
 		demo.end(s.read)
 	}
 	return code
 }
 
-// onPage returns the walk's OnPage func: progress, and the sink's count.
-func onPage(prog *progress, s *sink) func(pager.PageInfo) {
+// onPage returns the walk's OnPage func: progress, the sink's count, and
+// the demo's narration if demo is not nil.
+func onPage(prog *progress, s *sink, demo *narrator) func(pager.PageInfo) {
 	return func(info pager.PageInfo) {
 		prog.page(info)
 		s.page()
+		if demo != nil {
+			demo.page(info)
+		}
 	}
 }
 
@@ -258,6 +258,11 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 		err = errors.New("interrupted")
 	}
 	say(stderr, "%s", o.hide(o.words(err.Error())))
+	var jerr *jqError
+	if o.output != "" && !o.slurp && errors.As(err, &jerr) {
+		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.output, all)
+		return 1
+	}
 	if o.output != "" && !o.slurp && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
 		say(stderr, "%s holds %d items; run the same command to resume after them", o.output, all)
 		return 1
