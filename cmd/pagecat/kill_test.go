@@ -70,22 +70,32 @@ func TestKilledAndResumed(t *testing.T) {
 		ServerError: 0.03, Reset: 0.02, Short: 0.1,
 	}})
 	want := ndjson(s, 1, n)
+	var names strings.Builder
+	for id := 1; id <= n; id++ {
+		fmt.Fprintf(&names, "%q\n", s.Record(id).Name)
+	}
 	styles := []struct {
 		style string
 		args  []string
+		want  string // "": the listing
 	}{
-		{"offset", []string{"-page-size=25", "-retry=20", s.URL + apisim.Runs}},
-		{"offset-prefetch", []string{"-page-size=25", "-retry=20", "-prefetch=3", s.URL + apisim.Logs}},
-		{"page", []string{"-page-size=20", "-retry=20", s.URL + apisim.Events}},
-		{"token", []string{"-page-size=25", "-retry=20", s.URL + apisim.Objects}},
-		{"link", []string{"-page-size=25", "-retry=20", s.URL + apisim.Repos}},
-		{"ndjson", []string{"-style=ndjson", "-offset-param=offset", "-retry=20", s.URL + apisim.Stream}},
+		{"offset", []string{"-page-size=25", "-retry=20", s.URL + apisim.Runs}, ""},
+		{"offset-prefetch", []string{"-page-size=25", "-retry=20", "-prefetch=3", s.URL + apisim.Logs}, ""},
+		{"page", []string{"-page-size=20", "-retry=20", s.URL + apisim.Events}, ""},
+		{"token", []string{"-page-size=25", "-retry=20", s.URL + apisim.Objects}, ""},
+		{"link", []string{"-page-size=25", "-retry=20", s.URL + apisim.Repos}, ""},
+		{"ndjson", []string{"-style=ndjson", "-offset-param=offset", "-retry=20", s.URL + apisim.Stream}, ""},
+		{"token-jq", []string{"-page-size=25", "-retry=20", "-jq=.name", s.URL + apisim.Objects}, names.String()},
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 14))
 	kills, ints := 0, 0
 	for _, st := range styles {
+		want := want
+		if st.want != "" {
+			want = st.want
+		}
 		t.Run(st.style, func(t *testing.T) {
 			for round := range *killRounds {
 				out := filepath.Join(t.TempDir(), "out.ndjson")
