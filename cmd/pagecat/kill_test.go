@@ -57,8 +57,9 @@ var binDir string // removed by TestMain
 // TestKilledAndResumed runs the real pagecat -o FILE against a simulator
 // with faults, kills it with SIGKILL or SIGINT at a random moment, and runs
 // the very same command again, until one run finishes: FILE must then hold
-// the listing, every record once, in order. A last run must say that FILE
-// is complete and fetch nothing.
+// the listing, every record once, in order. A run that gives up on a
+// failed request (-retry=1) is run again too. A last run must say that
+// FILE is complete and fetch nothing.
 func TestKilledAndResumed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the pagecat binary")
@@ -85,12 +86,13 @@ func TestKilledAndResumed(t *testing.T) {
 		{"token", []string{"-page-size=25", "-retry=20", s.URL + apisim.Objects}, ""},
 		{"link", []string{"-page-size=25", "-retry=20", s.URL + apisim.Repos}, ""},
 		{"ndjson", []string{"-style=ndjson", "-offset-param=offset", "-retry=20", s.URL + apisim.Stream}, ""},
+		{"offset-no-retry", []string{"-style=offset", "-items=.", "-page-size=25", "-retry=1", s.URL + apisim.Issues}, ""}, // fails on its own too
 		{"token-jq", []string{"-page-size=25", "-retry=20", "-jq=.name", s.URL + apisim.Objects}, names.String()},
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 14))
-	kills, ints := 0, 0
+	kills, ints, fails := 0, 0, 0
 	for _, st := range styles {
 		want := want
 		if st.want != "" {
@@ -124,6 +126,8 @@ func TestKilledAndResumed(t *testing.T) {
 					switch {
 					case err == nil:
 						finished = true
+					case !stopped && strings.Contains(stderr.String(), "run the same command to resume after them"):
+						fails++ // a network failure: the walk gave up
 					case !stopped:
 						t.Fatalf("round %d: pagecat failed on its own:\n%s", round, strings.Join(log, "\n"))
 					case sig == syscall.SIGKILL:
@@ -147,5 +151,5 @@ func TestKilledAndResumed(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d rounds per style; %d runs killed, %d interrupted", *killRounds, kills, ints)
+	t.Logf("%d rounds per style; %d runs killed, %d interrupted, %d failed on their own", *killRounds, kills, ints, fails)
 }
