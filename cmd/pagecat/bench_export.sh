@@ -4,7 +4,8 @@
 # run: pagecat -o FILE -jq .id, plain pagecat -o FILE, and a bash loop of
 # curl per page piped to jq, as `gh api --paginate` users write. Prints one
 # line per way: wall time, client CPU time (user+sys of the client and its
-# children; the server's is not counted), records/s. Needs curl and jq.
+# children; the server's is not counted), records/s, CPU per record, and
+# the largest process's peak RSS. Needs curl, jq and GNU time.
 # Run from cmd/pagecat.
 set -euo pipefail
 N=${N:-1000000}
@@ -21,17 +22,17 @@ url=$(cat "$work/url")/runs
 
 measure() { # name, command...: runs the command, checks the output, prints a row
 	local name=$1; shift
-	/usr/bin/time -f '%e %U %S' -o "$work/time" "$@" > /dev/null
-	read -r wall user sys < "$work/time"
+	/usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" > /dev/null
+	read -r wall user sys rss < "$work/time"
 	lines=$(wc -l < "$work/out")
 	[[ $lines == "$N" ]] || { echo "$name: $lines lines, want $N" >&2; exit 1; }
-	awk -v n="$name" -v w="$wall" -v u="$user" -v s="$sys" -v N="$N" \
-		'BEGIN { printf "| %s | %.2f s | %.2f s | %.0f |\n", n, w, u+s, N/w }'
+	awk -v n="$name" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v N="$N" \
+		'BEGIN { printf "| %s | %.2f s | %.2f s | %.0f | %.1f µs | %.0f MiB |\n", n, w, u+s, N/w, (u+s)*1e6/N, m/1024 }'
 	rm -f "$work/out" "$work/out.pagecat.json"
 }
 
-echo "| export of $N records | wall | CPU (user+sys) | records/s |"
-echo "|---|---|---|---|"
+echo "| export of $N records | wall | CPU (user+sys) | records/s | CPU per record | max RSS |"
+echo "|---|---:|---:|---:|---:|---:|"
 measure "pagecat -o FILE -jq .id" "$work/pagecat" -progress never -page-size $PAGE -o "$work/out" -jq .id "$url"
 measure "pagecat -o FILE" "$work/pagecat" -progress never -page-size $PAGE -o "$work/out" "$url"
 measure "bash: curl per page, jq .runs[].id" bash -c '
