@@ -87,7 +87,7 @@ func TestKilledAndResumed(t *testing.T) {
 		{"link", []string{"-page-size=25", "-retry=20", s.URL + apisim.Repos}, ""},
 		{"ndjson", []string{"-style=ndjson", "-offset-param=offset", "-retry=20", s.URL + apisim.Stream}, ""},
 		{"offset-no-retry", []string{"-style=offset", "-items=.", "-page-size=25", "-retry=1", s.URL + apisim.Issues}, ""}, // fails on its own too
-		{"token-jq", []string{"-page-size=25", "-retry=20", "-jq=.name", s.URL + apisim.Objects}, names.String()},
+		{"token-jq-prefetch", []string{"-page-size=25", "-retry=20", "-prefetch=2", "-jq=.name", s.URL + apisim.Objects}, names.String()},
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)

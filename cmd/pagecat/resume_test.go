@@ -212,3 +212,32 @@ func appendFile(t *testing.T, path, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestResumeStream resumes an NDJSON stream with -offset-param, and
+// refuses to without: the stream would start again from its first record.
+func TestResumeStream(t *testing.T) {
+	s := sim(t, apisim.Config{N: 100, Seed: 2})
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		label   string
+		args    []string
+		want    int
+		wantErr string
+	}{
+		{"with -offset-param", []string{"-offset-param=offset"}, 0, "holds 10 items; resuming after them"},
+		{"without", nil, 1, "cannot resume after them without -offset-param; add -restart"},
+	} {
+		out := filepath.Join(dir, tt.label+".ndjson")
+		args := append([]string{"-style=ndjson", "-o", out}, append(tt.args, s.URL+apisim.Stream)...)
+		if code, _, stderr := pagecat(t, append([]string{"-take=10"}, args...)...); code != 0 {
+			t.Fatalf("%s: -take 10: got exit %d; stderr:\n%s", tt.label, code, stderr)
+		}
+		code, _, stderr := pagecat(t, args...)
+		if code != tt.want || !strings.Contains(stderr, tt.wantErr) {
+			t.Errorf("%s: got exit %d; stderr:\n%s", tt.label, code, stderr)
+		}
+		if want := ndjson(s, 1, 100); tt.want == 0 && readFile(t, out) != want {
+			t.Errorf("%s: FILE:\n%s", tt.label, firstDiff(want, readFile(t, out)))
+		}
+	}
+}
