@@ -24,7 +24,9 @@
 // line, records written since) is cut off and fetched again, so that each
 // record is in FILE once. This holds for every style; an NDJSON stream
 // resumes only with -offset-param. A finished export says so and fetches
-// nothing, unless -restart. A checkpoint written by another command (its
+// nothing, unless -restart. While a run writes FILE it holds a lock on it
+// (flock), so that the same command started again too early is refused
+// instead of writing too. A checkpoint written by another command (its
 // URL, -style, -items, -page-size, -jq … differ) is refused, the
 // difference named. The checkpoint holds no header value, and the URL
 // with its secret query values redacted, and hashed; a next link's secret

@@ -200,6 +200,10 @@ func openOutput(o *options, st *state) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return nil, err
+	}
 	size := int64(0)
 	if st != nil {
 		size = st.Bytes
