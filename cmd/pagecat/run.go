@@ -264,7 +264,11 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 		return 1
 	}
 	if o.output != "" && !o.slurp && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
-		say(stderr, "%s holds %d items; run the same command to resume after them", o.output, all)
+		if all == 0 {
+			say(stderr, "%s holds no items; run the same command to try again", o.output)
+		} else {
+			say(stderr, "%s holds %d items; run the same command to resume after them", o.output, all)
+		}
 		return 1
 	}
 	if errors.Is(err, pager.ErrRepeatedPage) || errors.Is(err, pager.ErrRepeatedToken) {
