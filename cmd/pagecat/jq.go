@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/itchyny/gojq"
@@ -18,6 +19,8 @@ type jqProgram struct {
 	slurp bool
 	all   []any // -slurp: the items so far, decoded for code, or raw
 	lines bytes.Buffer
+	dec   *json.Decoder // see decode
+	feed  feed
 }
 
 // newJQ compiles expr (which may be "") for -jq and -slurp.
@@ -47,7 +50,7 @@ func (j *jqProgram) run(out *lineWriter, item json.RawMessage, pos int) error {
 		j.all = append(j.all, json.RawMessage(b.Bytes()))
 		return nil
 	}
-	v, err := decode(item)
+	v, err := j.decode(item)
 	if err != nil {
 		return err
 	}
@@ -108,15 +111,35 @@ func (j *jqProgram) results(v any) error {
 	}
 }
 
-// decode decodes an item for gojq, keeping its numbers as written.
-func decode(item json.RawMessage) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(item))
-	d.UseNumber()
+// decode decodes an item for gojq, keeping its numbers as written. One
+// decoder serves every item, fed each in turn, which spares a decoder and
+// its buffer per item; after an error, a new one is made.
+func (j *jqProgram) decode(item json.RawMessage) (any, error) {
+	if j.dec == nil {
+		j.dec = json.NewDecoder(&j.feed)
+		j.dec.UseNumber()
+	}
+	j.feed.b = item
 	var v any
-	if err := d.Decode(&v); err != nil {
+	if err := j.dec.Decode(&v); err != nil {
+		j.dec = nil
 		return nil, err
 	}
 	return v, nil
+}
+
+// A feed is a reader of one item at a time: at its end it reports io.EOF,
+// which a json.Decoder takes as the end of a number, not as an error
+// that sticks, so that it reads the next item when it is given one.
+type feed struct{ b []byte }
+
+func (f *feed) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
 }
 
 // A jqError is an error of the -jq expression on an item.

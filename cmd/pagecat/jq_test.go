@@ -50,3 +50,25 @@ func TestJQNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestJQItemsInTurn runs one program on items of every kind in turn, bare
+// numbers among them, which its decoder ends at the end of the item, and
+// a bad item, after which the next still decodes.
+func TestJQItemsInTurn(t *testing.T) {
+	j, err := newJQ(".", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	lw := &lineWriter{w: &out}
+	for _, item := range []string{`42`, `"x"`, `1.5`, `{"a": 1}`, `[1, 2]`, `null`, `{"a": `, `7`, ` true `} {
+		err := j.run(lw, json.RawMessage(item), 0)
+		if (err != nil) != (item == `{"a": `) {
+			t.Errorf("%s: got error %v", item, err)
+		}
+	}
+	lw.flush()
+	if want := "42\n\"x\"\n1.5\n{\"a\":1}\n[1,2]\nnull\n7\ntrue\n"; out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
