@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -80,20 +81,10 @@ func hash(s string) string {
 // mismatch returns a message naming the first difference between the
 // fingerprints of a checkpoint (was) and of this command (now), or "".
 func mismatch(was, now map[string]string) string {
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range was {
-			if !yield(k) {
-				return
-			}
-		}
-		for k := range now {
-			if _, ok := was[k]; !ok && !yield(k) {
-				return
-			}
-		}
-	})
+	all := maps.Clone(was)
+	maps.Copy(all, now)
 	// The URL first: it is the likeliest difference, and explains the rest.
-	keys = append([]string{"url", "url-sha256"}, keys...)
+	keys := append([]string{"url", "url-sha256"}, slices.Sorted(maps.Keys(all))...)
 	for _, k := range keys {
 		a, b := was[k], now[k]
 		if a == b {
