@@ -18,8 +18,8 @@ type Script struct {
 	// the Server's own caps only.
 	MaxLimit int
 	// Status answers the n-th request (from 1, in order of arrival) with
-	// this status instead, and a JSON error body; a 429 or a 503 comes
-	// with Retry-After.
+	// this status instead, and a JSON error body; a 429 comes with
+	// Retry-After.
 	Status     map[int]int
 	RetryAfter time.Duration
 	// Short cuts the n-th request's page to this many records, on the
@@ -41,7 +41,7 @@ func (s *Server) Scripted(sc Script) http.Handler {
 		k := n
 		mu.Unlock()
 		if code, ok := sc.Status[k]; ok {
-			if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+			if code == http.StatusTooManyRequests {
 				w.Header().Set("Retry-After", strconv.Itoa(int((sc.RetryAfter+time.Second-1)/time.Second)))
 			}
 			writeError(w, code, fmt.Sprintf("scripted %d (request %d)", code, k))
