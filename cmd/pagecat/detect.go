@@ -147,6 +147,7 @@ func guess(header http.Header, body []byte, items string) (style, field string, 
 			return "", "", fmt.Errorf("the body is neither a JSON object nor an array")
 		}
 		if items != "" && items != bareArray {
+			//lint:ignore ST1005 the message ends with the flag's value, not a full stop
 			return "", "", fmt.Errorf("-items %s: the body is a bare array; use -items .", items)
 		}
 		return style, bareArray, nil

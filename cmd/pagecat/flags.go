@@ -26,6 +26,13 @@ type options struct {
 	timeout                                        time.Duration
 	demo                                           bool
 	url                                            string
+	output                                         string        // -o
+	restart                                        bool          // -restart
+	every                                          time.Duration // -checkpoint-every
+	jqExpr                                         string        // -jq
+	slurp                                          bool          // -slurp
+
+	jq *jqProgram // -jq and -slurp compiled; nil: neither
 
 	header http.Header                 // the -H flags, expanded
 	getenv func(string) (string, bool) // os.LookupEnv; tests replace it
@@ -54,17 +61,19 @@ var flagGroups = []struct {
 }{
 	{"What to fetch", []string{"H", "items", "demo"}},
 	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "prefetch"}},
-	{"Output", []string{"take", "progress"}},
-	{"Resume", []string{"start-offset", "start-token", "start-page"}},
+	{"Output", []string{"o", "jq", "slurp", "take", "progress"}},
+	{"Resume", []string{"restart", "checkpoint-every", "start-offset", "start-token", "start-page"}},
 	{"Network", []string{"retry", "timeout"}},
 }
 
 const usageHead = `usage: pagecat [flags] URL [flags]
        pagecat -demo [flags]
 
-Pagecat walks every page of a JSON API and writes the items to stdout as
-NDJSON, one item per line. On failure it keeps what it wrote and prints the
-command that resumes after it.
+Pagecat walks every page of a JSON API and writes the items to stdout, or
+to -o FILE, as NDJSON, one item per line. With -o, the same command run
+again resumes after the last whole record in FILE, once the export stopped
+(Ctrl-C, a kill, a failure); on stdout, a failure prints the command that
+resumes after what was written.
 `
 
 const usageTail = `
@@ -75,8 +84,16 @@ headers from FILE, one 'Name: value' per line (# starts a comment). The
 resume command pagecat prints keeps these forms and leaves out headers whose
 values were given literally, naming them.
 
+Resume: -o FILE keeps FILE.pagecat.json beside FILE, saved every
+-checkpoint-every after FILE is synced: the URL (secret query values
+redacted, and hashed), the flags the output depends on, and where the walk
+is; never a header value. Running the same command again continues after
+the last whole record it covers, or says FILE is complete; another
+command's checkpoint is refused, the difference named.
+
 Examples:
   pagecat -demo -style token -take 5
+  pagecat -o runs.ndjson -jq '{id, status}' -H @headers.txt https://api.example.com/v1/runs   # again to resume
   pagecat -H 'Authorization: Bearer $GITHUB_TOKEN' -style link 'https://api.github.com/repos/golang/go/issues?state=open' > issues.ndjson
   pagecat -H @gcs-headers.txt -style token -items items -limit-param maxResults -next-field nextPageToken \
       https://storage.googleapis.com/storage/v1/b/BUCKET/o | jq -r .name
@@ -98,15 +115,20 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.hasMoreField, "has-more-field", "", "JSON field that is false on the last page (default has_more)")
 	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken)")
 	fs.Var(&o.headers, "H", "request header, 'Name: value' with $NAME expanded, or @FILE (repeatable)")
-	fs.IntVar(&o.take, "take", 0, "stop after this many items (0: all)")
+	fs.IntVar(&o.take, "take", 0, "stop after this many items (0: all); with -o, FILE's items count")
 	fs.IntVar(&o.retry, "retry", 5, fmt.Sprintf("tries per page, the first included; at most %d", maxRetry))
 	fs.IntVar(&o.prefetch, "prefetch", 0, fmt.Sprintf("fetch up to N pages ahead of the output (offset style: N at once; at most %d); 0: none", maxPrefetch))
 	fs.IntVar(&o.startOffset, "start-offset", 0, "resume at this offset")
 	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
 	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
-	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr: auto (when stderr is a terminal), always or never")
+	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr (items, pages, items/s, retries, quota waits; percent and ETA when a total is known): auto (on a terminal, one line rewritten), always (into a file or pipe too, a plain line every 10 s) or never")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time limit per request; more than 0")
 	fs.BoolVar(&o.demo, "demo", false, "export from a simulated API started on 127.0.0.1")
+	fs.StringVar(&o.output, "o", "", "write the items to `FILE`, with a checkpoint beside it (FILE"+stateSuffix+"): run the same command again to resume after the last whole record, or to learn that FILE is complete")
+	fs.BoolVar(&o.restart, "restart", false, "with -o: export from the start, though FILE's checkpoint says it is complete or partway")
+	fs.DurationVar(&o.every, "checkpoint-every", time.Second, "with -o: how often FILE is synced and its checkpoint saved; a resumed export fetches again what came in since (0: after every page)")
+	fs.StringVar(&o.jqExpr, "jq", "", "run the jq `EXPR` on each item, writing each result as a line (gojq: jq 1.7's language)")
+	fs.BoolVar(&o.slurp, "slurp", false, "write one JSON array of all items, or with -jq the results of EXPR on it, as jq -s does; holds every item in memory (with -jq, decoded: several times its size in JSON) until the end, and keeps no checkpoint")
 	return fs
 }
 
@@ -167,6 +189,17 @@ func (o *options) check(args []string) error {
 		return fmt.Errorf("-progress %q: want auto, always or never", o.progress)
 	case o.timeout <= 0:
 		return fmt.Errorf("-timeout %v: want more than 0", o.timeout)
+	case o.every < 0:
+		return fmt.Errorf("-checkpoint-every %v: want 0 or more", o.every)
+	case o.output == "" && (o.restart || o.every != time.Second):
+		return errors.New("-restart and -checkpoint-every apply to -o FILE only")
+	}
+	if o.jqExpr != "" || o.slurp {
+		jq, err := newJQ(o.jqExpr, o.slurp)
+		if err != nil {
+			return err
+		}
+		o.jq = jq
 	}
 	for _, b := range []struct {
 		name     string

@@ -1,5 +1,6 @@
-// Pagecat walks every page of a paginated JSON API and writes the items to
-// standard output as NDJSON, one item per line, so that they pipe into jq:
+// Pagecat walks every page of a paginated JSON API and writes the items
+// as NDJSON, one item per line, to standard output or to a file that a
+// second run resumes:
 //
 //	pagecat [flags] URL [flags]
 //	pagecat -demo [flags]
@@ -10,6 +11,47 @@
 // response unless -style says. Every request, the first included, is tried
 // as often as -retry says. Output is written in whole lines only: if
 // pagecat is killed, the output ends with a whole record.
+//
+// # Output file and resume
+//
+// With -o FILE, pagecat writes to FILE and keeps a checkpoint beside it,
+// FILE.pagecat.json: where the walk is, how many items FILE holds, and how
+// many of its bytes hold them. Every -checkpoint-every (1 s), at the end of
+// a page, it syncs FILE and then replaces the checkpoint atomically (a
+// temporary file, synced, renamed). If the export stops — Ctrl-C, a kill,
+// a failure, a reboot — the very same command continues after the last
+// whole record the checkpoint covers: what FILE holds past it (a torn
+// line, records written since) is cut off and fetched again, so that each
+// record is in FILE once. This holds for every style; an NDJSON stream
+// resumes only with -offset-param. A finished export says so and fetches
+// nothing, unless -restart. While a run writes FILE it holds a lock on it
+// (flock), so that the same command started again too early is refused
+// instead of writing too. A checkpoint written by another command (its
+// URL, -style, -items, -page-size, -jq … differ) is refused, the
+// difference named. The checkpoint holds no header value, and the URL
+// with its secret query values redacted, and hashed; a next link's secret
+// values are redacted too, and put back from the URL on resume.
+//
+//	pagecat -o runs.ndjson -H 'Authorization: Bearer $TOKEN' https://api.example.com/v1/runs
+//
+// # jq
+//
+// -jq EXPR runs a jq expression on each item, with gojq, and writes each
+// result as a line; an error names the item's offset in the listing. With
+// -slurp, the items are kept to the end and written as one JSON array, or
+// EXPR runs once on that array, as jq -s does, so that counts and
+// aggregates are over all items, not per page:
+//
+//	pagecat -o ids.txt -jq .id URL
+//	pagecat -slurp -jq 'group_by(.status) | map({status: .[0].status, n: length})' URL
+//
+// # Progress
+//
+// On a terminal, pagecat shows one line, rewritten in place: items, pages,
+// items/s, retries and quota waits (429s) so far, and when the server
+// reports a total, the percent done and the time left. -progress always
+// into a file or a pipe writes a plain line every 10 s instead, and one at
+// the end; -progress never shows none.
 //
 // # Headers and secrets
 //
@@ -25,7 +67,7 @@
 // access_token, token, key, signature, sig, password, secret, …) are shown
 // as REDACTED, and control characters from servers are escaped.
 //
-// # Failure and resume
+// # Failure without -o
 //
 // On failure pagecat says why, keeps the items already written, and prints
 // the command that resumes the export after them. That command keeps -H
@@ -35,10 +77,14 @@
 // ignores the offset or page parameter (it answers two requests with the
 // same page) is named with the flag to set.
 //
-// With -demo it starts an API simulator on 127.0.0.1 and exports from it,
-// with no server to install:
+// # Demo
 //
-//	go run github.com/pagerseq/pager/cmd/pagecat -demo | head
+// With -demo it starts an API simulator on 127.0.0.1 and exports from it,
+// with no server to install, telling on stderr what the walk met and did:
+// a clamped page size, a 503 retried, a 429 waited out, a short page that
+// was not the end, a stream reopened where it broke off. From a clone:
+//
+//	cd cmd/pagecat && go run . -demo | head
 package main
 
 import (

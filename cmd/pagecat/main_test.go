@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
+	"fmt"
+	"github.com/pagerseq/pager"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pagerseq/pager/internal/apisim"
@@ -16,7 +21,18 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	flag.Parse()
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // pagecat runs the command and returns its exit code, stdout and stderr.
@@ -214,10 +230,60 @@ func TestProgress(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("got exit %d", code)
 	}
-	for _, want := range []string{`pagecat: style offset, items in "runs"`, "pagecat: 3 pages, 250 items of 250 (100%)", "items/s\n"} {
+	for _, want := range []string{`pagecat: style offset, items in "runs"`, "pagecat: 3 pages, 250 items of 250 (100%), ", " items/s, 0 retries, 0 quota waits (0s)\n"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%q", want, stderr)
 		}
+	}
+}
+
+// TestProgressPlain feeds pages to -progress always into a file, on a
+// fake clock: a plain line every 10 s and one at the end, with a percent
+// and an ETA from the total, retries and quota waits; no escape codes.
+func TestProgressPlain(t *testing.T) {
+	var out bytes.Buffer
+	p := newProgress(&out, "always")
+	now := p.start
+	p.now = func() time.Time { return now }
+	p.net = &watcher{}
+	for i := range 30 { // a page of 100 every 2 s, of 10,000 items
+		now = now.Add(2 * time.Second)
+		p.page(pager.PageInfo{Offset: 100 * i, Items: 100, Total: 10000, Attempts: 1 + i%2})
+	}
+	p.net.quota.Add(2)
+	p.net.quotaWait.Add(int64(3 * time.Second))
+	p.done()
+	want := []string{
+		"pagecat: 5 pages, 500 items of 10000 (5%), 50 items/s, 2 retries, 0 quota waits (0s), ETA 3m10s",
+		"pagecat: 10 pages, 1000 items of 10000 (10%), 50 items/s, 5 retries, 0 quota waits (0s), ETA 3m0s",
+		"pagecat: 15 pages, 1500 items of 10000 (15%), 50 items/s, 7 retries, 0 quota waits (0s), ETA 2m50s",
+		"pagecat: 20 pages, 2000 items of 10000 (20%), 50 items/s, 10 retries, 0 quota waits (0s), ETA 2m40s",
+		"pagecat: 25 pages, 2500 items of 10000 (25%), 50 items/s, 12 retries, 0 quota waits (0s), ETA 2m30s",
+		"pagecat: 30 pages, 3000 items of 10000 (30%), 50 items/s, 15 retries, 0 quota waits (0s), ETA 2m20s",
+		"pagecat: 30 pages, 3000 items of 10000 (30%), 50 items/s, 15 retries, 2 quota waits (3s), ETA 2m20s",
+	}
+	if diff := cmp.Diff(want, strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")); diff != "" {
+		t.Errorf("lines (-want +got):\n%s", diff)
+	}
+}
+
+// TestProgressTerminal checks the line a terminal shows: rewritten in
+// place, at most every 100 ms, and ended at the end.
+func TestProgressTerminal(t *testing.T) {
+	var out bytes.Buffer
+	p := &progress{w: &out, mode: progressLine, offset: -1}
+	now := time.Unix(0, 0)
+	p.now = func() time.Time { return now }
+	p.start, p.drawn = now, now
+	for i := range 3 {
+		now = now.Add(60 * time.Millisecond)
+		p.page(pager.PageInfo{Offset: 10 * i, Items: 10})
+	}
+	p.done()
+	want := "\r\033[Kpagecat: 2 pages, 20 items, 167 items/s, 0 retries" +
+		"\r\033[Kpagecat: 3 pages, 30 items, 167 items/s, 0 retries\n"
+	if out.String() != want {
+		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }
 
@@ -226,8 +292,40 @@ func TestDemo(t *testing.T) {
 	if code != 0 || strings.Count(stdout, "\n") != 3 || !strings.HasPrefix(stdout, `{"id":1,"name":"record-000001"`) {
 		t.Errorf("got exit %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "pagecat: demo API on http://127.0.0.1:") {
+	if !strings.Contains(stderr, "pagecat: demo: an API on http://127.0.0.1:") {
 		t.Errorf("stderr does not name the demo API:\n%s", stderr)
+	}
+}
+
+// TestDemoNarrates runs the demo in each style: each time, every record
+// once, and the narration of what the walk met on the way, which the
+// demo's script makes the same on every run.
+func TestDemoNarrates(t *testing.T) {
+	clamp, retry, wait := "the API clamps the page size", "503 Service Unavailable. A transient failure: the walk tries the same page again", "429 Too Many Requests, Retry-After: 1s. The walk waits that long"
+	short := "held 37 items where pages hold 100: a short page, yet not the end"
+	for _, tt := range []struct {
+		style string
+		want  []string
+	}{
+		{"offset", []string{clamp, "a loop that added 250 to the offset would skip 150 records a page", retry, wait, short,
+			"1000 records written, each once and in order, from 14 requests: 1 clamped page size, 1 short page, 1 retry, 1 429 waited out (1s), 0 streams reopened."}},
+		{"token", []string{clamp, "next token", retry, wait, short}},
+		{"page", []string{clamp, "counts pages", retry, wait}},
+		{"link", []string{clamp, "next link", retry, wait}},
+		{"ndjson", []string{"the walk opens it again at offset 400", "the walk opens it again at offset 800", "2 streams reopened"}},
+	} {
+		t.Run(tt.style, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := pagecat(t, "-demo", "-style", tt.style)
+			if code != 0 || strings.Count(stdout, "\n") != 1000 || !strings.HasPrefix(stdout, `{"id":1,"name":"record-000001"`) || !strings.Contains(stdout, `{"id":1000,`) {
+				t.Fatalf("got exit %d and %d lines; stderr:\n%s", code, strings.Count(stdout, "\n"), stderr)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
+				}
+			}
+		})
 	}
 }
 

@@ -56,3 +56,12 @@ func (lw *lineWriter) flush() error {
 	lw.buf.Reset()
 	return err
 }
+
+// writeLines adds lines, whole lines of compact JSON each ending with a
+// line's end, and writes out the lines gathered when they reach flushSize.
+func (lw *lineWriter) writeLines(lines []byte) {
+	lw.buf.Write(lines)
+	if lw.buf.Len() >= flushSize {
+		_ = lw.flush()
+	}
+}

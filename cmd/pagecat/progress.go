@@ -3,64 +3,148 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/pagerseq/pager"
 )
 
-// progress reports a walk's pages on stderr, on one line that it rewrites,
-// if stderr is a terminal or -progress=always says so.
-type progress struct {
-	w     io.Writer
-	on    bool
-	start time.Time
+// How progress is shown.
+const (
+	progressOff   = iota
+	progressLine  // a terminal: one line, rewritten in place
+	progressPlain // a file or a pipe: a plain line every plainEvery
+)
 
-	mu           sync.Mutex // OnPage may run on a goroutine of a Prefetch
-	pages, items int
-	total        int
-	shown        bool
+// plainEvery is how often -progress always writes a line to a file or a
+// pipe; lineEvery how often a terminal's line is redrawn at most.
+const (
+	plainEvery = 10 * time.Second
+	lineEvery  = 100 * time.Millisecond
+)
+
+// progress reports a walk's pages on stderr: items, pages, items/s,
+// retries and quota waits, and with a total the percent done and the time
+// left. On a terminal it rewrites one line; into a file or a pipe
+// (-progress always) it writes a plain line every 10 s, and one at the
+// end, with no escape codes.
+type progress struct {
+	w    io.Writer
+	mode int
+	now  func() time.Time // time.Now; tests replace it
+	net  *watcher         // nil: no counts from the wire
+
+	mu                     sync.Mutex // OnPage may run on a goroutine of a Prefetch
+	start, drawn           time.Time
+	pages, items, retries  int
+	total, reached, offset int // the listing's total if known; offset past the last page; where this run started
+	shown                  bool
 }
 
 func newProgress(w io.Writer, mode string) *progress {
-	on := mode == "always" || mode == "auto" && isTerminal(w)
-	return &progress{w: w, on: on, start: time.Now()}
+	p := &progress{w: w, now: time.Now}
+	switch {
+	case mode == "never":
+	case isTerminal(w):
+		p.mode = progressLine
+	case mode == "always":
+		p.mode = progressPlain
+	}
+	p.start = p.now()
+	p.drawn = p.start
+	p.offset = -1
+	return p
 }
 
 // note writes a line of its own, if progress is on.
 func (p *progress) note(format string, args ...any) {
-	if p.on {
-		fmt.Fprintf(p.w, "pagecat: "+format+"\n", args...)
+	if p.mode == progressOff {
+		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clear()
+	fmt.Fprintf(p.w, "pagecat: "+format+"\n", args...)
+}
+
+// println writes a line of its own, whether progress is on or not, and
+// keeps the progress line below it.
+func (p *progress) println(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.clear()
+	fmt.Fprintln(p.w, clean(s))
 }
 
 // page is the walk's OnPage func.
 func (p *progress) page(info pager.PageInfo) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.offset < 0 {
+		p.offset = info.Offset
+	}
 	p.pages++
 	p.items += info.Items
+	p.retries += max(info.Attempts-1, 0)
+	p.reached = info.Offset + info.Items
 	if info.Total > 0 {
 		p.total = info.Total
 	}
-	if !p.on {
+	now := p.now()
+	switch {
+	case p.mode == progressLine && now.Sub(p.drawn) >= lineEvery:
+		fmt.Fprintf(p.w, "\r\033[K%s", p.line(now))
+		p.shown = true
+	case p.mode == progressPlain && now.Sub(p.drawn) >= plainEvery:
+		fmt.Fprintln(p.w, p.line(now))
+	default:
 		return
 	}
-	rate := float64(p.items) / max(time.Since(p.start).Seconds(), 1e-3)
-	of := ""
-	if p.total > 0 {
-		of = fmt.Sprintf(" of %d (%d%%)", p.total, 100*(info.Offset+info.Items)/p.total)
-	}
-	fmt.Fprintf(p.w, "\r\033[Kpagecat: %d pages, %d items%s, %.0f items/s", p.pages, p.items, of, rate)
-	p.shown = true
+	p.drawn = now
 }
 
-// done ends the progress line.
+// line returns the progress so far, at time now.
+func (p *progress) line(now time.Time) string {
+	secs := max(now.Sub(p.start).Seconds(), 1e-3)
+	rate := float64(p.items) / secs
+	var b strings.Builder
+	fmt.Fprintf(&b, "pagecat: %d pages, %d items", p.pages, p.items)
+	if p.total > 0 {
+		fmt.Fprintf(&b, " of %d (%d%%)", p.total, 100*min(p.reached, p.total)/p.total)
+	}
+	fmt.Fprintf(&b, ", %.0f items/s, %d retries", rate, p.retries)
+	if p.net != nil {
+		n, d := p.net.waits()
+		fmt.Fprintf(&b, ", %d quota waits (%v)", n, d)
+	}
+	if left := p.total - p.reached; p.total > 0 && left > 0 && rate > 0 {
+		fmt.Fprintf(&b, ", ETA %v", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
+	}
+	return b.String()
+}
+
+// clear ends the terminal's progress line, if one is shown, so that a
+// line of text can follow. p.mu is held.
+func (p *progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
+}
+
+// done writes the progress at the end, and ends the line.
 func (p *progress) done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.shown {
-		fmt.Fprintln(p.w)
-		p.shown = false
+	switch p.mode {
+	case progressLine:
+		if p.pages > 0 || p.shown {
+			fmt.Fprintf(p.w, "\r\033[K%s\n", p.line(p.now()))
+		}
+	case progressPlain:
+		fmt.Fprintln(p.w, p.line(p.now()))
 	}
+	p.shown = false
+	p.mode = progressOff // once
 }

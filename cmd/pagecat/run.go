@@ -7,10 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/pagerhttp"
@@ -28,17 +30,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		say(stderr, "%v; run pagecat -h for help", err)
 		return 2
 	}
+	net := &watcher{next: http.DefaultTransport.(*http.Transport).Clone()}
+	client := &http.Client{Timeout: o.timeout, Transport: net}
+	defer client.CloseIdleConnections()
+	prog := newProgress(stderr, o.progress)
+	prog.net = net
+	var demo *narrator
 	if o.demo {
-		stopDemo, err := startDemo(o, stderr)
+		n, stopDemo, err := startDemo(o, prog)
 		if err != nil {
 			say(stderr, "%v", err)
 			return 1
 		}
 		defer stopDemo()
+		demo, net.event = n, n.event
 	}
-	client := &http.Client{Timeout: o.timeout}
-	defer client.CloseIdleConnections()
-	prog := newProgress(stderr, o.progress)
+	st, code := resumeState(o, stderr)
+	if code >= 0 {
+		return code
+	}
 	if o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
 		if err := detect(ctx, client, o); err != nil {
 			say(stderr, "%s", o.hide(err.Error()))
@@ -46,7 +56,106 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		prog.note("style %s, items in %s", o.style, itemsName(o.items))
 	}
-	return export(ctx, o, source(o, client, prog), stdout, stderr, prog)
+	s, cp, err := newSink(o, st, stdout)
+	if err != nil {
+		say(stderr, "%s", o.hide(err.Error()))
+		return 1
+	}
+	defer s.close()
+	if st != nil && st.Items > 0 {
+		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
+	}
+	code = export(o, items(ctx, o, source(o, client, onPage(prog, s, demo), cp.Offset), cp), s, stderr, prog)
+	if demo != nil && code == 0 {
+		demo.end(s.read)
+	}
+	return code
+}
+
+// onPage returns the walk's OnPage func: progress, the sink's count, and
+// the demo's narration if demo is not nil.
+func onPage(prog *progress, s *sink, demo *narrator) func(pager.PageInfo) {
+	return func(info pager.PageInfo) {
+		prog.page(info)
+		s.page()
+		if demo != nil {
+			demo.page(info)
+		}
+	}
+}
+
+// resumeState returns the checkpoint of -o FILE to resume from, or nil
+// to start afresh, and -1; or the exit code, if there is nothing to do
+// (FILE is complete) or the checkpoint is not this command's.
+func resumeState(o *options, stderr io.Writer) (*state, int) {
+	if o.output == "" {
+		return nil, -1
+	}
+	if o.restart || o.slurp { // -slurp writes FILE whole, with no checkpoint
+		if err := os.Remove(statePath(o.output)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			say(stderr, "%v", err)
+			return nil, 1
+		}
+		return nil, -1
+	}
+	st, err := loadState(o.output)
+	if err != nil || st == nil {
+		if err != nil {
+			say(stderr, "%v", err)
+			return nil, 1
+		}
+		return nil, -1
+	}
+	if why := o.adopt(st); why != "" {
+		say(stderr, "%s was written by another export: %s; run the command that wrote it, or add -restart to export to it from the start", o.output, why)
+		return nil, 2
+	}
+	switch {
+	case st.Done:
+		say(stderr, "%s is complete: %d items; nothing to fetch (add -restart to export it again)", o.output, st.Items)
+		return nil, 0
+	case o.take > 0 && st.Items >= o.take:
+		say(stderr, "%s holds the %d items -take asks for; nothing to fetch (raise -take for more, or add -restart)", o.output, st.Items)
+		return nil, 0
+	case st.Items > 0 && o.style == "ndjson" && o.offsetParam == "":
+		say(stderr, "%s holds %d items of a stream that cannot resume after them without -offset-param; add -restart to export it from the start", o.output, st.Items)
+		return nil, 1
+	}
+	return st, -1
+}
+
+// newSink returns where the items go, and the checkpoint to walk from: a
+// fresh one, or st's, with -o FILE cut to the records st covers.
+func newSink(o *options, st *state, stdout io.Writer) (*sink, *pager.Checkpoint, error) {
+	cp := &pager.Checkpoint{}
+	if o.style == "ndjson" {
+		cp.Offset = o.startOffset // items counts from there
+	}
+	s := &sink{out: &lineWriter{w: stdout}, jq: o.jq, cp: cp, style: o.style, every: o.every}
+	if o.output == "" {
+		return s, cp, nil
+	}
+	if st != nil {
+		c, err := restoreLink(o.style, st.Checkpoint, o.url)
+		if err != nil {
+			return nil, nil, err
+		}
+		*cp = c
+		s.read = st.Items
+	}
+	f, err := openOutput(o, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.out.w = f
+	if !o.slurp { // -slurp writes FILE at the end, whole: no checkpoint
+		if st == nil {
+			st = &state{Version: stateVersion, Command: o.fingerprint()}
+		}
+		s.file, s.path, s.st, s.saved = f, o.output, st, time.Now()
+	}
+	s.closer = f
+	return s, cp, nil
 }
 
 // say writes a line to stderr, with the secrets of any URL in it redacted
@@ -63,7 +172,11 @@ func itemsName(items string) string {
 }
 
 // source returns the walk o asks for.
-func source(o *options, client *http.Client, prog *progress) pager.Source[json.RawMessage] {
+//
+// Its start flags apply to a walk that starts afresh; [pager.AllFrom]
+// starts it at a checkpoint instead, but for an NDJSON stream, which
+// starts at offset start.
+func source(o *options, client *http.Client, onPage func(pager.PageInfo), start int) pager.Source[json.RawMessage] {
 	ep := pagerhttp.Endpoint{
 		URL: o.url, Header: o.header, Client: client, Items: o.itemsField(),
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
@@ -72,9 +185,10 @@ func source(o *options, client *http.Client, prog *progress) pager.Source[json.R
 	opts := []pager.Option{
 		pager.Retry(pager.RetryPolicy{Attempts: o.retry}),
 		pager.StartOffset(o.startOffset),
-		pager.OnPage(prog.page),
+		pager.OnPage(onPage),
 	}
 	if o.style == "ndjson" { // one stream: no pages to size, no token
+		opts[1] = pager.StartOffset(start)
 		return prefetch(o, pagerhttp.NDJSONStream[json.RawMessage](ep, opts...))
 	}
 	opts = append(opts, pager.PageSize(o.pageSize))
@@ -89,7 +203,8 @@ func source(o *options, client *http.Client, prog *progress) pager.Source[json.R
 	case "token":
 		return prefetch(o, pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), withToken...))
 	case "page":
-		return prefetch(o, pager.PageNumber(pagerhttp.PageNumberFetch[json.RawMessage](ep), append(opts, pager.StartPage(o.startPage))...))
+		fetch := pagerhttp.PageNumberFetch[json.RawMessage](ep)
+		return prefetch(o, pager.PageNumber(fetch, append(opts, pager.StartPage(o.startPage))...))
 	case "link":
 		return prefetch(o, pagerhttp.Link[json.RawMessage](ep, withToken...))
 	default:
@@ -105,48 +220,26 @@ func prefetch(o *options, src pager.Source[json.RawMessage]) pager.Source[json.R
 	return src
 }
 
-// export writes the items of src to stdout, one per line, and returns the
-// exit code. Output is written in whole lines only, and each page is
-// flushed whole, so that on a failure the output ends with the last item
-// of the last page fetched, and a kill leaves no half record.
-func export(ctx context.Context, o *options, src pager.Source[json.RawMessage], stdout, stderr io.Writer, prog *progress) int {
-	out := &lineWriter{w: stdout}
-	written := 0
-	done := func() bool { return o.take > 0 && written >= o.take }
-	for p, err := range src.Pages(ctx) {
-		if err != nil {
-			prog.done()
-			return o.fail(stderr, err, written)
-		}
-		for i, item := range p.Items {
-			if err := out.writeItem(item); err != nil {
-				prog.done()
-				if ferr := out.flush(); ferr != nil {
-					say(stderr, "writing the items: %v", ferr)
-					return 1
-				}
-				return o.fail(stderr, fmt.Errorf("item at offset %d: %w", p.Offset+i, err), written)
-			}
-			if written++; done() {
-				break
-			}
-		}
-		if err := out.flush(); err != nil {
-			prog.done()
-			say(stderr, "writing the items: %v", err)
-			return 1
-		}
-		if done() {
-			break
-		}
+// fail reports err, and how to resume after the items written: this
+// run's, and with -o all in FILE.
+func (o *options) fail(stderr io.Writer, err error, written, all int) int {
+	if errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted")
 	}
-	prog.done()
-	return 0
-}
-
-// fail reports err, and how to resume after the written items.
-func (o *options) fail(stderr io.Writer, err error, written int) int {
 	say(stderr, "%s", o.hide(o.words(err.Error())))
+	var jerr *jqError
+	if o.output != "" && !o.slurp && errors.As(err, &jerr) {
+		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.output, all)
+		return 1
+	}
+	if o.output != "" && !o.slurp && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
+		if all == 0 {
+			say(stderr, "%s holds no items; run the same command to try again", o.output)
+		} else {
+			say(stderr, "%s holds %d items; run the same command to resume after them", o.output, all)
+		}
+		return 1
+	}
 	if errors.Is(err, pager.ErrRepeatedPage) || errors.Is(err, pager.ErrRepeatedToken) {
 		// Resuming would meet the same repeat: say what to change instead.
 		say(stderr, "%d items written; %s", written, o.repeatedAdvice())

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pagerseq/pager/internal/apisim"
+)
+
+var killRounds = flag.Int("kill.rounds", 1, "rounds per style of TestKilledAndResumed: exports killed (SIGKILL, SIGINT) at random moments and run again until done")
+
+var (
+	buildOnce sync.Once
+	binary    string
+	buildErr  error
+)
+
+// pagecatBinary builds pagecat once, into a directory removed at the end
+// of the test binary's run (see TestMain).
+func pagecatBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "pagecat-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binDir = dir
+		binary = filepath.Join(dir, "pagecat")
+		gobin, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		out, err := exec.Command(gobin, "build", "-o", binary, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binary
+}
+
+var binDir string // removed by TestMain
+
+// TestKilledAndResumed runs the real pagecat -o FILE against a simulator
+// with faults, kills it with SIGKILL or SIGINT at a random moment, and runs
+// the very same command again, until one run finishes: FILE must then hold
+// the listing, every record once, in order. A run that gives up on a
+// failed request (-retry=1) is run again too. A last run must say that
+// FILE is complete and fetch nothing.
+func TestKilledAndResumed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the pagecat binary")
+	}
+	bin := pagecatBinary(t)
+	const n = 1500
+	s := sim(t, apisim.Config{N: n, Seed: 14, Faults: apisim.Faults{
+		Latency: 300 * time.Microsecond, Jitter: 700 * time.Microsecond,
+		ServerError: 0.03, Reset: 0.02, Short: 0.1,
+	}})
+	want := ndjson(s, 1, n)
+	var names strings.Builder
+	for id := 1; id <= n; id++ {
+		fmt.Fprintf(&names, "%q\n", s.Record(id).Name)
+	}
+	styles := []struct {
+		style string
+		args  []string
+		want  string // "": the listing
+	}{
+		{"offset", []string{"-page-size=25", "-retry=20", s.URL + apisim.Runs}, ""},
+		{"offset-prefetch", []string{"-page-size=25", "-retry=20", "-prefetch=3", s.URL + apisim.Logs}, ""},
+		{"page", []string{"-page-size=20", "-retry=20", s.URL + apisim.Events}, ""},
+		{"token", []string{"-page-size=25", "-retry=20", s.URL + apisim.Objects}, ""},
+		{"link", []string{"-page-size=25", "-retry=20", s.URL + apisim.Repos}, ""},
+		{"ndjson", []string{"-style=ndjson", "-offset-param=offset", "-retry=20", s.URL + apisim.Stream}, ""},
+		{"offset-no-retry", []string{"-style=offset", "-items=.", "-page-size=25", "-retry=1", s.URL + apisim.Issues}, ""}, // fails on its own too
+		{"token-jq-prefetch", []string{"-page-size=25", "-retry=20", "-prefetch=2", "-jq=.name", s.URL + apisim.Objects}, names.String()},
+	}
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 14))
+	kills, ints, fails := 0, 0, 0
+	for _, st := range styles {
+		want := want
+		if st.want != "" {
+			want = st.want
+		}
+		t.Run(st.style, func(t *testing.T) {
+			for round := range *killRounds {
+				out := filepath.Join(t.TempDir(), "out.ndjson")
+				every := fmt.Sprintf("-checkpoint-every=%dms", rng.IntN(30))
+				args := append([]string{"-o", out, every}, st.args...)
+				var log []string
+				finished := false
+				for run := 0; run < 500 && !finished; run++ {
+					cmd := exec.Command(bin, args...)
+					var stderr strings.Builder
+					cmd.Stderr = &stderr
+					if err := cmd.Start(); err != nil {
+						t.Fatal(err)
+					}
+					sig := syscall.SIGKILL
+					if rng.IntN(2) == 0 {
+						sig = syscall.SIGINT
+					}
+					// Later and later, so that a round ends: a run killed
+					// before its first checkpoint starts over.
+					wait := time.Duration(rng.Int64N(int64(60*time.Millisecond) + int64(run)*int64(20*time.Millisecond)))
+					timer := time.AfterFunc(wait, func() { _ = cmd.Process.Signal(sig) })
+					err := cmd.Wait()
+					stopped := !timer.Stop()
+					log = append(log, fmt.Sprintf("run %d: %v after %v: %v: %s", run, sig, wait, err, strings.TrimSpace(stderr.String())))
+					switch {
+					case err == nil:
+						finished = true
+					case !stopped && strings.Contains(stderr.String(), "run the same command to "):
+						fails++ // a network failure: the walk gave up
+					case !stopped:
+						t.Fatalf("round %d: pagecat failed on its own:\n%s", round, strings.Join(log, "\n"))
+					case sig == syscall.SIGKILL:
+						kills++
+					default:
+						ints++
+					}
+				}
+				got, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !finished || string(got) != want {
+					t.Fatalf("round %d: finished %v; FILE is not the listing once:\n%s\n%s", round, finished, firstDiff(want, string(got)), strings.Join(log, "\n"))
+				}
+				cmd := exec.Command(bin, args...)
+				msg, err := cmd.CombinedOutput()
+				if err != nil || !strings.Contains(string(msg), "is complete: 1500 items") {
+					t.Fatalf("round %d: a run after the end: %v: %s", round, err, msg)
+				}
+			}
+		})
+	}
+	t.Logf("%d rounds per style; %d runs killed, %d interrupted, %d failed on their own", *killRounds, kills, ints, fails)
+}

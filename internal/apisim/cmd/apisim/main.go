@@ -1,0 +1,32 @@
+// Command apisim serves an apisim listing on 127.0.0.1 until it is
+// interrupted, for benchmarks that run clients in processes of their own
+// (BENCHMARKS.md, "pagecat export"). It prints the server's URL.
+//
+//	go run ./internal/apisim/cmd/apisim -n 1000000
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/pagerseq/pager/internal/apisim"
+)
+
+func main() {
+	n := flag.Int("n", 1_000_000, "records in the listing")
+	seed := flag.Uint64("seed", 1, "seed of the records' contents")
+	flag.Parse()
+	s, err := apisim.New(apisim.Config{N: *n, Seed: *seed})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Println(s.URL)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	s.Close()
+}
