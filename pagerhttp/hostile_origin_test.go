@@ -247,8 +247,7 @@ func TestRedirectDropsHeaders(t *testing.T) {
 
 // TestRedirectSameOrigin: a redirect within the origin keeps the headers.
 func TestRedirectSameOrigin(t *testing.T) {
-	var origin *recorder
-	origin = newRecorder(t, false, func(w http.ResponseWriter, r *http.Request) {
+	origin := newRecorder(t, false, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/items" {
 			http.Redirect(w, r, "/v2/items", http.StatusMovedPermanently)
 			return

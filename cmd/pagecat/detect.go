@@ -71,6 +71,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // the next attempt (0: the usual backoff), or -1 if there is no point in
 // one: success, or an error that cannot heal.
 func detectOnce(ctx context.Context, client *http.Client, o *options) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
 	const again, never = 0, -1
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.url, nil)
 	if err != nil {

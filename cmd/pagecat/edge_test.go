@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pagerseq/pager"
 	"github.com/pagerseq/pager/internal/apisim"
@@ -513,4 +514,35 @@ func TestHelp(t *testing.T) {
 			t.Errorf("-h does not list -%s once", f.Name)
 		}
 	})
+}
+
+// TestTimeoutFitsStreams exports a healthy NDJSON stream that takes longer
+// than -timeout in all, but never waits that long for its next line: it
+// comes whole. A stream that stalls fails after -timeout.
+func TestTimeoutFitsStreams(t *testing.T) {
+	for _, stall := range []bool{false, true} {
+		s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			for i := 1; i <= 8; i++ {
+				fmt.Fprintf(w, `{"id": %d}`+"\n", i)
+				w.(http.Flusher).Flush()
+				wait := 60 * time.Millisecond
+				if stall && i == 4 {
+					wait = 2 * time.Second
+				}
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+		})
+		code, stdout, stderr := pagecat(t, "-style=ndjson", "-retry=1", "-timeout=300ms", s.URL)
+		switch {
+		case !stall && (code != 0 || stdout != lines(8)):
+			t.Errorf("a healthy 0.5 s stream with -timeout 300ms: got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+		case stall && (code != 1 || stdout != lines(4) || !strings.Contains(stderr, "no bytes from the server for 300ms (-timeout)")):
+			t.Errorf("a stream stalled for 2 s with -timeout 300ms: got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+		}
+	}
 }

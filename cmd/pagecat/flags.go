@@ -122,7 +122,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
 	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr (items, pages, items/s, retries, quota waits; percent and ETA when a total is known): auto (on a terminal, one line rewritten), always (into a file or pipe too, a plain line every 10 s) or never")
-	fs.DurationVar(&o.timeout, "timeout", time.Minute, "time limit per request; more than 0")
+	fs.DurationVar(&o.timeout, "timeout", time.Minute, "longest wait for a response's headers, and for each read of its body (not the whole response: a stream runs as long as it sends); more than 0")
 	fs.BoolVar(&o.demo, "demo", false, "export from a simulated API started on 127.0.0.1")
 	fs.StringVar(&o.output, "o", "", "write the items to `FILE`, with a checkpoint beside it (FILE"+stateSuffix+"): run the same command again to resume after the last whole record, or to learn that FILE is complete")
 	fs.BoolVar(&o.restart, "restart", false, "with -o: export from the start, though FILE's checkpoint says it is complete or partway")

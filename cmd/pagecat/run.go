@@ -31,7 +31,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	net := &watcher{next: http.DefaultTransport.(*http.Transport).Clone()}
-	client := &http.Client{Timeout: o.timeout, Transport: net}
+	// No Client.Timeout: it would bound whole exchanges and kill a healthy
+	// stream. -timeout bounds the wait for headers and for each read
+	// (Endpoint.HeaderTimeout and IdleTimeout), and the detecting request.
+	client := &http.Client{Transport: net}
 	defer client.CloseIdleConnections()
 	prog := newProgress(stderr, o.progress)
 	prog.net = net
@@ -179,6 +182,7 @@ func itemsName(items string) string {
 func source(o *options, client *http.Client, onPage func(pager.PageInfo), start int) pager.Source[json.RawMessage] {
 	ep := pagerhttp.Endpoint{
 		URL: o.url, Header: o.header, Client: client, Items: o.itemsField(),
+		HeaderTimeout: o.timeout, IdleTimeout: o.timeout,
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
 	}
@@ -330,6 +334,8 @@ func (o *options) words(msg string) string {
 	return strings.NewReplacer(
 		"set Endpoint.Items to", "set -items to",
 		"leave Endpoint.Items empty", "set -items .",
+		"Endpoint.IdleTimeout", "-timeout",
+		"Endpoint.HeaderTimeout", "-timeout",
 		"Endpoint.", "-",
 	).Replace(msg)
 }
