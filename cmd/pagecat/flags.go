@@ -18,6 +18,8 @@ type options struct {
 	pageSize, maxPageSize                          int
 	limitParam, offsetParam, tokenParam, pageParam string
 	totalField, hasMoreField, nextField            string
+	totalPagesField                                string
+	pagesFromZero                                  bool
 	headers                                        headers
 	take, retry, prefetch                          int
 	startOffset, startPage                         int
@@ -60,7 +62,7 @@ var flagGroups = []struct {
 	names []string
 }{
 	{"What to fetch", []string{"H", "items", "demo"}},
-	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "prefetch"}},
+	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "total-pages-field", "pages-from-zero", "prefetch"}},
 	{"Output", []string{"o", "jq", "slurp", "take", "progress"}},
 	{"Resume", []string{"restart", "checkpoint-every", "start-offset", "start-token", "start-page"}},
 	{"Network", []string{"retry", "timeout"}},
@@ -114,6 +116,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.totalField, "total-field", "", "JSON field with the total number of items (default total)")
 	fs.StringVar(&o.hasMoreField, "has-more-field", "", "JSON field that is false on the last page (default has_more)")
 	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken)")
+	fs.StringVar(&o.totalPagesField, "total-pages-field", "", "JSON field with the number of pages (page style; default total_pages)")
+	fs.BoolVar(&o.pagesFromZero, "pages-from-zero", false, "the API numbers its first page 0, not 1 (page style)")
 	fs.Var(&o.headers, "H", "request header, 'Name: value' with $NAME expanded, or @FILE (repeatable)")
 	fs.IntVar(&o.take, "take", 0, "stop after this many items (0: all); with -o, FILE's items count")
 	fs.IntVar(&o.retry, "retry", 5, fmt.Sprintf("tries per page, the first included; at most %d", maxRetry))

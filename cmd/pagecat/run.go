@@ -185,6 +185,7 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 		HeaderTimeout: o.timeout, IdleTimeout: o.timeout,
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
+		TotalPages: o.totalPagesField, PagesFromZero: o.pagesFromZero,
 	}
 	opts := []pager.Option{
 		pager.Retry(pager.RetryPolicy{Attempts: o.retry}),
@@ -247,6 +248,11 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	if errors.Is(err, pager.ErrRepeatedPage) || errors.Is(err, pager.ErrRepeatedToken) {
 		// Resuming would meet the same repeat: say what to change instead.
 		say(stderr, "%d items written; %s", written, o.repeatedAdvice())
+		return 1
+	}
+	if written == 0 && !retryable(err) {
+		// The same command would meet the same answer.
+		say(stderr, "nothing written; asking again will get the same answer: mend the command as the message above says")
 		return 1
 	}
 	var pe *pager.PageError
@@ -336,6 +342,15 @@ func (o *options) words(msg string) string {
 		"leave Endpoint.Items empty", "set -items .",
 		"Endpoint.IdleTimeout", "-timeout",
 		"Endpoint.HeaderTimeout", "-timeout",
+		"Endpoint.OffsetParam", "-offset-param",
+		"Endpoint.LimitParam", "-limit-param",
+		"Endpoint.TokenParam", "-token-param",
+		"Endpoint.PageParam", "-page-param",
+		"Endpoint.NextToken", "-next-field",
+		"Endpoint.HasMore", "-has-more-field",
+		"Endpoint.TotalPages", "-total-pages-field",
+		"Endpoint.Total", "-total-field",
+		"Endpoint.Items", "-items",
 		"Endpoint.", "-",
 	).Replace(msg)
 }
@@ -411,4 +426,11 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// retryable reports whether asking again may heal err: it says so, or does
+// not say (pager.RetryPolicy's rule).
+func retryable(err error) bool {
+	var r interface{ Retryable() bool }
+	return !errors.As(err, &r) || r.Retryable()
 }
