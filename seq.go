@@ -29,15 +29,10 @@ func All[T any](ctx context.Context, src Source[T]) iter.Seq2[T, error] {
 			if err == errEnd {
 				return
 			}
-			n := len(p.Items)
 			if err != nil {
-				n = 1 // the walk's error, yielded as its one element
+				p.Items = make([]T, 1) // the walk's error, yielded as its one element
 			}
-			for i := range n {
-				var v T
-				if err == nil {
-					v = p.Items[i]
-				}
+			for _, v := range p.Items {
 				if !yield(v, err) || err != nil {
 					return
 				}
