@@ -99,8 +99,15 @@ func (e *LineError) Unwrap() error { return e.Err }
 // (a Link walk's) is shown without its query, which may hold a secret
 // (?access_token=…); the PageError's Token and Checkpoint keep it whole.
 func shownToken(tok string) string {
-	if before, _, ok := strings.Cut(tok, "?"); ok && strings.Contains(before, "://") {
-		return before + "?…"
+	scheme, rest, ok := strings.Cut(tok, "://")
+	if !ok {
+		return tok
 	}
-	return tok
+	if at := strings.LastIndex(rest, "@"); at >= 0 && at < strings.IndexAny(rest+"/", "/?#") {
+		rest = "…@" + rest[at+1:] // user:password@host
+	}
+	if before, _, ok := strings.Cut(rest, "?"); ok {
+		rest = before + "?…"
+	}
+	return scheme + "://" + rest
 }

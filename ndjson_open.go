@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"reflect"
 )
 
 // NDJSONOpen returns a Source for a stream of JSON lines that open opens,
@@ -63,11 +64,12 @@ type ndjsonOpen[T any] struct {
 
 func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
-		offset, attempt := s.cfg.startOffset+s.cfg.skip, 0
+		w := &streamWalk[T]{s: s, offset: s.cfg.startOffset + s.cfg.skip}
+		attempt := 0
 		var broke error // what broke the last stream off, if any
 		for {
 			attempt++
-			n, err := s.stream(ctx, offset, attempt, yield)
+			n, err := w.stream(ctx, attempt, yield)
 			if err == nil || err == errEnd {
 				return // the stream's end, or the loop's
 			}
@@ -76,21 +78,29 @@ func (s *ndjsonOpen[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 				yield(Page[T]{}, stop.err)
 				return
 			}
-			final := errors.Is(err, ErrLineTooLong) || errors.Is(err, errors.ErrUnsupported)
+			final := errors.Is(err, ErrLineTooLong) || errors.Is(err, errors.ErrUnsupported) || errors.Is(err, ErrRepeatedPage)
 			if errors.Is(err, errors.ErrUnsupported) && broke != nil {
 				err = broke // the stream cannot be asked for from where it broke
 			}
-			if offset += n; n > 0 {
+			if n > 0 {
 				attempt = 1
 			}
 			broke = err
 			d, ok := s.cfg.retry.delay(attempt, err)
 			if final || !ok || ctx.Err() != nil || s.cfg.sleep(ctx, d) != nil {
-				yield(Page[T]{}, pageError(Checkpoint{Offset: offset}, attempt, err))
+				yield(Page[T]{}, pageError(Checkpoint{Offset: w.offset}, attempt, err))
 				return
 			}
 		}
 	}
+}
+
+// A streamWalk is one walk of an ndjsonOpen: where it is, and the last
+// item it delivered, with which a stream opened again must start.
+type streamWalk[T any] struct {
+	s      *ndjsonOpen[T]
+	offset int // of the next item to deliver
+	last   *T  // the item at offset-1, if this walk delivered it
 }
 
 // The methods of resumable: an NDJSONOpen walk resumes at an offset, so
@@ -111,23 +121,47 @@ func (s *ndjsonOpen[T]) resume(c Checkpoint) (Source[T], error) {
 	return &r, nil
 }
 
-// stream opens the stream at offset and yields its pages. It returns how
-// many items it yielded, and the error that broke the stream off, or errEnd
-// if the loop body stopped the walk.
-func (s *ndjsonOpen[T]) stream(ctx context.Context, offset, attempt int, yield func(Page[T], error) bool) (int, error) {
-	r, err := s.open(ctx, offset)
+// stream opens the stream at the walk's offset and yields its pages. It
+// returns how many items it yielded, and the error that broke the stream
+// off, or errEnd if the loop body stopped the walk.
+//
+// A stream opened again after one broke off starts one item early, at the
+// last item delivered: if it does not hold that item, the server did not
+// start where it was asked to (it ignores the offset), and the walk ends
+// with an error wrapping [ErrRepeatedPage] rather than deliver items twice.
+func (w *streamWalk[T]) stream(ctx context.Context, attempt int, yield func(Page[T], error) bool) (int, error) {
+	from, check := w.offset, w.last
+	if check != nil {
+		from--
+	}
+	r, err := w.s.open(ctx, from)
 	if err != nil {
 		return 0, err
 	}
+	if r == nil {
+		return 0, errors.New("pager: NDJSONOpen's open func returned no stream and no error")
+	}
 	defer r.Close()
 	n := 0
-	for p, err := range NDJSON[T](r, s.read...).Pages(ctx) {
+	for p, err := range NDJSON[T](r, w.s.read...).Pages(ctx) {
 		if err != nil {
 			return n, err
 		}
-		p.Offset += offset
+		p.Offset += from
+		if check != nil && len(p.Items) > 0 {
+			if !reflect.DeepEqual(p.Items[0], *check) {
+				return n, fmt.Errorf("%w: the stream opened again at item %d does not start with the item delivered there: the server ignores the offset asked for", ErrRepeatedPage, from)
+			}
+			check, p.Items, p.Offset = nil, p.Items[1:], p.Offset+1
+			if len(p.Items) == 0 {
+				continue
+			}
+		}
 		n += len(p.Items)
-		report(&s.cfg, &p, 0, tries{n: attempt})
+		w.offset += len(p.Items)
+		last := p.Items[len(p.Items)-1]
+		w.last = &last
+		report(&w.s.cfg, &p, 0, tries{n: attempt})
 		attempt = 1 // the stream's later blocks took no tries of their own
 		if !yield(p, nil) {
 			return n, errEnd

@@ -61,6 +61,7 @@ type offsetWalker[T any] struct {
 	ctx    context.Context
 	offset int // of the next page
 	total  int // the first Total reported; 0: none yet
+	latest int // the latest Total reported, for the pages that report none
 	done   bool
 }
 
@@ -91,6 +92,11 @@ func (w *offsetWalker[T]) take(req Request, p Page[T], t tries, err error) (Page
 	}
 	if err := w.checkTotal(p.Total); err != nil {
 		return Page[T]{}, pageError(Checkpoint{Offset: req.Offset}, t.n, err)
+	}
+	if p.Total > 0 {
+		w.latest = p.Total
+	} else {
+		p.Total = w.latest // an API may report it on the first page only
 	}
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)

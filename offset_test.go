@@ -3,6 +3,8 @@ package pager_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -285,5 +287,45 @@ func TestOffsetBadOptions(t *testing.T) {
 	}
 	if got := srv.Calls(); got != 0 {
 		t.Errorf("got %d fetches, want 0", got)
+	}
+}
+
+// TestTotalOnFirstPageOnly walks a listing whose Total comes with the first
+// page only: the walk ends on reaching it, without asking past it, with
+// and without Prefetch; later pages carry the Total reported.
+func TestTotalOnFirstPageOnly(t *testing.T) {
+	for _, n := range []int{0, 3} {
+		var offsets []int
+		var mu sync.Mutex
+		fetch := func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+			mu.Lock()
+			offsets = append(offsets, req.Offset)
+			mu.Unlock()
+			if req.Offset >= 10 {
+				return pager.Page[int]{}, errors.New("400: offset past the end")
+			}
+			p := pager.Page[int]{Items: pagetest.Ints(10)[req.Offset:min(req.Offset+5, 10)]}
+			if req.Offset == 0 {
+				p.Total = 10
+			}
+			return p, nil
+		}
+		var src pager.Source[int] = pager.Offset(fetch, pager.PageSize(5))
+		if n > 0 {
+			src = pager.Prefetch(src, n)
+		}
+		var totals []int
+		for p, err := range src.Pages(context.Background()) {
+			if err != nil {
+				t.Fatalf("Prefetch %d: %v after offsets %v", n, err, offsets)
+			}
+			totals = append(totals, p.Total)
+		}
+		if !slices.Equal(totals, []int{10, 10}) {
+			t.Errorf("Prefetch %d: pages' totals %v, want [10 10]", n, totals)
+		}
+		if slices.Contains(offsets, 10) && n == 0 {
+			t.Errorf("got requests at %v, want none at 10", offsets)
+		}
 	}
 }

@@ -77,6 +77,7 @@ type pageWalker[T any] struct {
 	skip    int // items of the next page to drop (Resume)
 	prev    []T // items of the page before
 	longest int // items on the longest page before prev
+	latest  int // the latest Total reported, for the pages that report none
 	done    bool
 }
 
@@ -96,6 +97,11 @@ func (w *pageWalker[T]) next() (Page[T], error) {
 	}
 	if w.repeats(p.Items) {
 		return Page[T]{}, w.repeated(req, t.n)
+	}
+	if p.Total > 0 {
+		w.latest = p.Total
+	} else {
+		p.Total = w.latest // an API may report it on the first page only
 	}
 	p.Offset, p.Token = w.offset, ""
 	w.offset += len(p.Items)

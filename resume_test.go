@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pagerseq/pager"
@@ -203,4 +205,41 @@ func TestNDJSONResume(t *testing.T) {
 		}
 	}()
 	pager.NDJSON[int](strings.NewReader(""), pager.Resume(pager.Checkpoint{Token: "x"}))
+}
+
+// TestNDJSONOpenIgnoredOffset opens streams that break off after three
+// items and start from the first item whatever offset is asked for: the
+// walk ends with ErrRepeatedPage, having delivered each item once, instead
+// of opening them again for ever.
+func TestNDJSONOpenIgnoredOffset(t *testing.T) {
+	opened := 0
+	open := func(context.Context, int) (io.ReadCloser, error) {
+		opened++
+		return io.NopCloser(strings.NewReader("1\n2\n3\n{\"cut")), nil
+	}
+	src := pager.NDJSONOpen[int](open, pager.Retry(pager.RetryPolicy{Attempts: 5, MaxDelay: time.Microsecond}))
+	got, err := pager.Collect(pager.Take(pager.All(context.Background(), src), 100))
+	if !errors.Is(err, pager.ErrRepeatedPage) || !slices.Equal(got, []int{1, 2, 3}) || opened != 2 {
+		t.Errorf("got %v and %v after %d opens, want [1 2 3] and ErrRepeatedPage after 2", got, err, opened)
+	}
+}
+
+// TestReviewFixes holds the regression tests of a review: a retry policy
+// with no practical cap, and a URL token with a password.
+func TestReviewFixes(t *testing.T) {
+	calls := 0
+	fetch := func(context.Context, pager.Request) (pager.Page[int], error) {
+		if calls++; calls < 40 {
+			return pager.Page[int]{}, errors.New("503")
+		}
+		return pager.Page[int]{}, nil
+	}
+	policy := pager.RetryPolicy{Attempts: 50, MinDelay: time.Nanosecond, MaxDelay: math.MaxInt64}
+	if _, err := pager.Collect(pager.All(context.Background(), pager.Offset(fetch, pager.Retry(policy), pager.WithSleep(func(context.Context, time.Duration) error { return nil })))); err != nil {
+		t.Errorf("a walk with MaxDelay of MaxInt64: %v", err)
+	}
+	err := &pager.PageError{Token: "https://user:s3cret@api.example.com/items?page=2", Err: errors.New("503")}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("got %q: the password shows", err.Error())
+	}
 }

@@ -98,10 +98,17 @@ func (p *RetryPolicy) delay(attempt int, err error) (time.Duration, bool) {
 	}
 	ceil := p.MinDelay // doubled attempt times, without overflowing
 	for i := 0; i < attempt && ceil < p.MaxDelay; i++ {
+		if ceil > p.MaxDelay/2 {
+			ceil = p.MaxDelay
+			break
+		}
 		ceil *= 2
 	}
 	ceil = min(ceil, p.MaxDelay)
-	d := p.MinDelay + rand.N(ceil-p.MinDelay+1)
+	d := p.MinDelay
+	if span := ceil - p.MinDelay; span > 0 {
+		d += rand.N(span) // full jitter between the two
+	}
 	var ra interface{ RetryAfter() time.Duration }
 	if errors.As(err, &ra) {
 		after := ra.RetryAfter()

@@ -125,6 +125,9 @@ func readFields[T any](c *httpClient, get func(name string) (json.RawMessage, bo
 				err = fmt.Errorf("decoding %q: %w", c.e.NextToken, e)
 			}
 		}
+		if p.Last {
+			p.Next = "" // has_more false: the last page, whatever token it has
+		}
 		if p.Next != "" {
 			more = "" // an empty page with a token is walked through
 		}

@@ -28,6 +28,9 @@ import (
 func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset", byOffset: true})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
+		if req.Offset == 0 {
+			c.pages.reset() // a new walk
+		}
 		q := c.query(req.Limit)
 		c.set(q, c.e.OffsetParam, strconv.Itoa(req.Offset))
 		return getPage[T](ctx, c, c.url(q), req)

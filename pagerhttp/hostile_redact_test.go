@@ -3,12 +3,17 @@ package pagerhttp_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/pagerseq/pager"
@@ -120,5 +125,54 @@ func TestErrorsRedacted(t *testing.T) {
 				t.Errorf("got %v, want pagerhttp: GET with the token redacted", err)
 			}
 		})
+	}
+}
+
+// TestRedactCamelCase: secrets spelled in camelCase are secrets too, page
+// tokens are not.
+func TestRedactCamelCase(t *testing.T) {
+	got := pagerhttp.Redact("https://h/x?accessToken=a1&clientSecret=b2&authToken=c3&sessionToken=d4&pageToken=p&nextToken=n")
+	want := "https://h/x?accessToken=REDACTED&clientSecret=REDACTED&authToken=REDACTED&sessionToken=REDACTED&pageToken=p&nextToken=n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestRepeatAcrossWalks walks a queue twice, its first page consumed in
+// between: the second walk's first page holds what was the second page,
+// and is no repeat.
+func TestRepeatAcrossWalks(t *testing.T) {
+	queue := []int{1, 2, 3, 4}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		page := queue[min(off, len(queue)):min(off+2, len(queue))]
+		json.NewEncoder(w).Encode(page)
+	}))
+	defer srv.Close()
+	src := pager.Offset(pagerhttp.OffsetFetch[int](pagerhttp.Endpoint{URL: srv.URL, Client: srv.Client()}), pager.PageSize(2))
+	first, err := pager.Collect(pager.All(context.Background(), src))
+	if err != nil || len(first) != 4 {
+		t.Fatalf("first walk: %v, %v", first, err)
+	}
+	queue = queue[2:]
+	second, err := pager.Collect(pager.All(context.Background(), src))
+	if err != nil || !slices.Equal(second, []int{3, 4}) {
+		t.Errorf("second walk: got %v and %v, want [3 4] and no error", second, err)
+	}
+}
+
+// TestTokenHasMoreFalse: has_more false ends a token walk, even on a page
+// that carries a token, as the cursor styles do.
+func TestTokenHasMoreFalse(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"data": [1, 2], "nextPageToken": "t2", "has_more": false}`)
+	}))
+	defer srv.Close()
+	src := pager.Token(pagerhttp.TokenFetch[int](pagerhttp.Endpoint{URL: srv.URL, Client: srv.Client(), Items: "data"}))
+	got, err := pager.Collect(pager.All(context.Background(), src))
+	if err != nil || len(got) != 2 || calls.Load() != 1 {
+		t.Errorf("got %v and %v after %d requests, want 2 items, no error, 1 request", got, err, calls.Load())
 	}
 }

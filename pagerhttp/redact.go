@@ -60,9 +60,12 @@ var secretNames = map[string]bool{
 }
 
 func isSecret(name string) bool {
-	n := strings.ReplaceAll(strings.ToLower(name), "-", "_")
+	n := strings.ReplaceAll(strings.ToLower(snake(name)), "-", "_")
 	if secretNames[n] {
 		return true
+	}
+	if strings.Contains(n, "page") || strings.Contains(n, "next") || strings.Contains(n, "cursor") {
+		return false // a pagination token: pageToken, next_token
 	}
 	for _, suffix := range [...]string{"_token", "_key", "_secret", "_signature", "_password", "apikey"} {
 		if strings.HasSuffix(n, suffix) {
@@ -117,6 +120,18 @@ func sanitize(s string) string {
 			b.WriteString(s[i : i+size])
 		}
 		i += size
+	}
+	return b.String()
+}
+
+// snake spells a camelCase name in snake_case: accessToken, access_token.
+func snake(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		if 'A' <= r && r <= 'Z' && i > 0 && name[i-1] >= 'a' && name[i-1] <= 'z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
 	}
 	return b.String()
 }

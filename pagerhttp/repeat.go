@@ -45,6 +45,7 @@ func (s *pageHashes) see(offset, n int, items []byte, param string) error {
 	ph := pageHash{n: n, h: maphash.Bytes(s.seed, items)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+
 	earlier, later := offset-n, offset
 	repeated := s.start[earlier] == ph
 	if !repeated {
@@ -64,4 +65,16 @@ func (s *pageHashes) see(offset, n int, items []byte, param string) error {
 	}
 	return fmt.Errorf("%w: the %d items at offset %d are byte for byte those at offset %d: the server ignores the offset parameter %q (set Endpoint.OffsetParam to the one it reads)",
 		pager.ErrRepeatedPage, n, later, earlier, param)
+}
+
+// reset forgets the pages seen: called as a walk asks for offset 0, which
+// it does once, first, so that the pages of another walk, of a listing
+// that may have changed since, are not taken for repeats. (Prefetch's
+// first requests go out together, but the others answer and are seen a
+// round trip after the request for offset 0 starts.)
+func (s *pageHashes) reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.start)
+	s.order = s.order[:0]
 }

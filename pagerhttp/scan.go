@@ -20,7 +20,7 @@ import (
 func decodeObject[T any](body []byte, items string, into *[]T, fields map[string]*json.RawMessage) ([]byte, error) {
 	d := &scanner[T]{body: body, dec: json.NewDecoder(bytes.NewReader(body)), items: items, into: into, fields: fields}
 	if err := d.object(""); err != nil {
-		if err == io.EOF { // the body ends inside the object: cut short
+		if errors.Is(err, io.EOF) { // the body ends inside the object: cut short
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, err

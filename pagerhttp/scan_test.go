@@ -138,3 +138,15 @@ func oddKeys(body []byte) bool {
 	}
 	return odd(v, true)
 }
+
+// TestDecodeObjectCutShort: a body cut anywhere inside the object is cut
+// short, which a retry may mend, after the items' key too.
+func TestDecodeObjectCutShort(t *testing.T) {
+	for _, body := range []string{`{"items":`, `{"items": [1, 2`, `{"items": [1], "total"`, `{`} {
+		var items []int
+		_, err := decodeObject([]byte(body), "items", &items, nil)
+		if !cutShort(err) {
+			t.Errorf("%s: got %v, want a body cut short", body, err)
+		}
+	}
+}
