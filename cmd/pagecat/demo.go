@@ -130,7 +130,7 @@ func (n *narrator) event(resp *http.Response, err error) {
 		}
 		if off := u.Query().Get("offset"); n.style == "ndjson" && off != "" && off != "0" {
 			n.reopen++
-			n.say(fmt.Sprintf("pagecat: demo: the stream broke off with an error line; the walk opens it again at offset %s, after the last record it got: none is lost or repeated.", off))
+			n.say(fmt.Sprintf("pagecat: demo: the stream broke off with an error line; the walk opens it again at offset %s, the last record it got, and checks that the stream starts with that record: none is lost or repeated.", off))
 		}
 	}
 }

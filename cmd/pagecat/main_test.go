@@ -312,7 +312,7 @@ func TestDemoNarrates(t *testing.T) {
 		{"token", []string{clamp, "next token", retry, wait, short}},
 		{"page", []string{clamp, "counts pages", retry, wait}},
 		{"link", []string{clamp, "next link", retry, wait}},
-		{"ndjson", []string{"the walk opens it again at offset 400", "the walk opens it again at offset 800", "2 streams reopened"}},
+		{"ndjson", []string{"the walk opens it again at offset 399, the last record it got", "the walk opens it again at offset 798", "2 streams reopened"}},
 	} {
 		t.Run(tt.style, func(t *testing.T) {
 			t.Parallel()
