@@ -268,8 +268,8 @@ func TestOffsetBadOptions(t *testing.T) {
 		{"nil option", func() { pager.Offset(srv.Offset, nil) }},
 		{"nil token fetch", func() { pager.Token[int](nil) }},
 		{"ranging over All(nil)", func() { pager.Collect(pager.All[int](context.Background(), nil)) }},
-		{"Take(-1)", func() { pager.Take(pager.All(context.Background(), pager.Offset(srv.Offset)), -1) }},
-		{"Filter(nil)", func() { pager.Filter(pager.All(context.Background(), pager.Offset(srv.Offset)), nil) }},
+		{"ranging over Take(-1)", func() { pager.Collect(pager.Take(pager.All(context.Background(), pager.Offset(srv.Offset)), -1)) }},
+		{"ranging over Filter(nil)", func() { pager.Collect(pager.Filter(pager.All(context.Background(), pager.Offset(srv.Offset)), nil)) }},
 		{"Values(nil)", func() { pager.Values(pager.All(context.Background(), pager.Offset(srv.Offset)), nil) }},
 		{"negative delay", func() { pager.Retry(pager.RetryPolicy{MinDelay: -1}) }},
 	}

@@ -65,13 +65,15 @@ func allPages[T any](ctx context.Context, src Source[T], yield func(T, error) bo
 // over seq right after the n-th item, so no further page is fetched. An
 // error among the first n elements ends the sequence, as in seq.
 //
-// Take panics if n < 0.
+// Ranging over the sequence panics if n < 0. (The check is the range's,
+// not Take's, so that Take stays within the inliner's budget in large
+// functions.)
 func Take[T any](seq iter.Seq2[T, error], n int) iter.Seq2[T, error] {
-	if n < 0 {
-		panic("pager: Take with a negative count")
-	}
 	return func(yield func(T, error) bool) {
-		if n == 0 {
+		if n <= 0 {
+			if n < 0 {
+				panic("pager: Take with a negative count")
+			}
 			return
 		}
 		i := 0
@@ -89,12 +91,13 @@ func Take[T any](seq iter.Seq2[T, error], n int) iter.Seq2[T, error] {
 // Filter returns a sequence of the items of seq for which keep returns true.
 // Errors pass through; the first ends the sequence.
 //
-// Filter panics if keep is nil.
+// Ranging over the sequence panics if keep is nil (the range's check, as
+// for [Take]).
 func Filter[T any](seq iter.Seq2[T, error], keep func(T) bool) iter.Seq2[T, error] {
-	if keep == nil {
-		panic("pager: Filter with a nil func")
-	}
 	return func(yield func(T, error) bool) {
+		if keep == nil {
+			panic("pager: Filter with a nil func")
+		}
 		for v, err := range seq {
 			if err == nil && !keep(v) {
 				continue
