@@ -546,3 +546,25 @@ func TestTimeoutFitsStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginRefused exports a listing whose next link names another
+// origin: pagecat writes the first page, follows no further, prints no
+// resume command that would meet the same link, and names -allow-host.
+func TestOriginRefused(t *testing.T) {
+	var other atomic.Int32
+	evil := serve(t, func(w http.ResponseWriter, r *http.Request) { other.Add(1) })
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "<"+evil.URL+"/steal>; rel=\"next\"")
+		fmt.Fprint(w, `[{"id": 1}]`)
+	})
+	t.Setenv("PAGECAT_TEST_TOKEN", "t0ken")
+	code, stdout, stderr := pagecat(t, "-H", "Authorization: Bearer $PAGECAT_TEST_TOKEN", s.URL)
+	host := strings.TrimPrefix(evil.URL, "http://")
+	if code != 1 || stdout != lines(1) || other.Load() != 0 || strings.Contains(stderr, "to resume") || !strings.Contains(stderr, "add -allow-host "+host) {
+		t.Errorf("got exit %d, %q and %d requests to the other origin; stderr:\n%s", code, stdout, other.Load(), stderr)
+	}
+	code, _, stderr = pagecat(t, "-max-body-size=0", "-max-empty-pages=-1", s.URL)
+	if code != 2 || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("bad bounds: got exit %d; stderr:\n%s", code, stderr)
+	}
+}

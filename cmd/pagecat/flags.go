@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // options are pagecat's flags.
@@ -19,6 +21,9 @@ type options struct {
 	limitParam, offsetParam, tokenParam, pageParam string
 	totalField, hasMoreField, nextField            string
 	totalPagesField                                string
+	allowHosts                                     hostList
+	maxBodySize                                    int64
+	maxEmptyPages                                  int
 	pagesFromZero                                  bool
 	headers                                        headers
 	take, retry, prefetch                          int
@@ -65,7 +70,7 @@ var flagGroups = []struct {
 	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "total-pages-field", "pages-from-zero", "prefetch"}},
 	{"Output", []string{"o", "jq", "slurp", "take", "progress"}},
 	{"Resume", []string{"restart", "checkpoint-every", "start-offset", "start-token", "start-page"}},
-	{"Network", []string{"retry", "timeout"}},
+	{"Network", []string{"retry", "timeout", "allow-host", "max-body-size", "max-empty-pages"}},
 }
 
 const usageHead = `usage: pagecat [flags] URL [flags]
@@ -126,6 +131,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
 	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr (items, pages, items/s, retries, quota waits; percent and ETA when a total is known): auto (on a terminal, one line rewritten), always (into a file or pipe too, a plain line every 10 s) or never")
+	fs.Var(&o.allowHosts, "allow-host", "a host (host or host:port) that next-page URLs may name besides the URL's own, with your -H headers sent there too (repeatable)")
+	fs.Int64Var(&o.maxBodySize, "max-body-size", pagerhttp.DefaultMaxBodySize, "largest response body a page may have, in bytes after decompression")
+	fs.IntVar(&o.maxEmptyPages, "max-empty-pages", 100, "empty pages in a row a token walk follows before it gives up (Redis SCAN with MATCH may need more); 0: no limit")
 	fs.DurationVar(&o.timeout, "timeout", time.Minute, "longest wait for a response's headers, and for each read of its body (not the whole response: a stream runs as long as it sends); more than 0")
 	fs.BoolVar(&o.demo, "demo", false, "export from a simulated API started on 127.0.0.1")
 	fs.StringVar(&o.output, "o", "", "write the items to `FILE`, with a checkpoint beside it (FILE"+stateSuffix+"): run the same command again to resume after the last whole record, or to learn that FILE is complete")
@@ -193,6 +201,10 @@ func (o *options) check(args []string) error {
 		return fmt.Errorf("-progress %q: want auto, always or never", o.progress)
 	case o.timeout <= 0:
 		return fmt.Errorf("-timeout %v: want more than 0", o.timeout)
+	case o.maxBodySize <= 0:
+		return fmt.Errorf("-max-body-size %d: want more than 0", o.maxBodySize)
+	case o.maxEmptyPages < 0:
+		return fmt.Errorf("-max-empty-pages %d: want 0 or more", o.maxEmptyPages)
 	case o.every < 0:
 		return fmt.Errorf("-checkpoint-every %v: want 0 or more", o.every)
 	case o.output == "" && (o.restart || o.every != time.Second):
@@ -246,4 +258,17 @@ func (o *options) itemsField() string {
 		return ""
 	}
 	return o.items
+}
+
+// hostList is a repeatable flag of host names.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+
+func (h *hostList) Set(v string) error {
+	if v == "" || strings.ContainsAny(v, "/?#@ ") {
+		return fmt.Errorf("%q is not a host or host:port", v)
+	}
+	*h = append(*h, v)
+	return nil
 }

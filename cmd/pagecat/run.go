@@ -183,6 +183,7 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 	ep := pagerhttp.Endpoint{
 		URL: o.url, Header: o.header, Client: client, Items: o.itemsField(),
 		HeaderTimeout: o.timeout, IdleTimeout: o.timeout,
+		AllowHosts: o.allowHosts, MaxBodySize: o.maxBodySize,
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
 		TotalPages: o.totalPagesField, PagesFromZero: o.pagesFromZero,
@@ -200,9 +201,9 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 	if o.maxPageSize > 0 {
 		opts = append(opts, pager.MaxPageSize(o.maxPageSize))
 	}
-	withToken := opts
+	withToken := append(opts[:len(opts):len(opts)], pager.MaxEmptyPages(o.maxEmptyPages))
 	if o.startToken != "" {
-		withToken = append(opts, pager.StartToken(o.startToken))
+		withToken = append(withToken, pager.StartToken(o.startToken))
 	}
 	switch o.style {
 	case "token":
@@ -248,6 +249,12 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	if errors.Is(err, pager.ErrRepeatedPage) || errors.Is(err, pager.ErrRepeatedToken) {
 		// Resuming would meet the same repeat: say what to change instead.
 		say(stderr, "%d items written; %s", written, o.repeatedAdvice())
+		return 1
+	}
+	var oe *pagerhttp.OriginError
+	if errors.As(err, &oe) {
+		// Resuming would meet the same next URL.
+		say(stderr, "%d items written; the server named a next page at %s, which pagecat does not follow with your headers: if you trust it, add -allow-host %s", written, escape(oe.Host), escape(oe.Host))
 		return 1
 	}
 	if written == 0 && !retryable(err) {
@@ -351,6 +358,9 @@ func (o *options) words(msg string) string {
 		"Endpoint.TotalPages", "-total-pages-field",
 		"Endpoint.Total", "-total-field",
 		"Endpoint.Items", "-items",
+		"Endpoint.AllowHosts", "-allow-host",
+		"Endpoint.MaxBodySize", "-max-body-size",
+		"(MaxEmptyPages)", "(-max-empty-pages)",
 		"Endpoint.", "-",
 	).Replace(msg)
 }
