@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pagerseq/pager/internal/timer"
 )
 
 // tokenFields are the names under which APIs hand out the next page's token.
@@ -35,7 +37,7 @@ func detect(ctx context.Context, client *http.Client, o *options) error {
 			}
 			return err
 		}
-		if err := sleep(ctx, backoff(attempt, after)); err != nil {
+		if err := timer.Sleep(ctx, backoff(attempt, after)); err != nil {
 			return err
 		}
 	}
@@ -54,17 +56,6 @@ func backoff(k int, after time.Duration) time.Duration {
 	ceil := minDelay << min(k, 16)
 	ceil = min(ceil, maxDelay)
 	return max(minDelay+rand.N(ceil-minDelay+1), after)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // detectOnce is one attempt of detect. It returns how long to wait before
