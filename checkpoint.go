@@ -95,7 +95,7 @@ func Resume(c Checkpoint) Option {
 		panic("pager: Resume from a checkpoint with a negative offset, page or skip")
 	}
 	return option{"Resume", fetchSrcs | ndjsonSrc | ndjsonOpenSrc, func(cfg *config) {
-		cfg.startOffset, cfg.startToken, cfg.skip = c.Offset, c.Token, c.Skip
+		cfg.startOffset, cfg.startToken, cfg.skip, cfg.resumed = c.Offset, c.Token, c.Skip, &c
 		if c.Page > 0 {
 			cfg.startPage = c.Page
 		}

@@ -61,7 +61,8 @@ type config struct {
 	startOffset int
 	startToken  string
 	startPage   int
-	skip        int // items to drop at the start of the walk (Resume)
+	skip        int         // items to drop at the start of the walk (Resume)
+	resumed     *Checkpoint // the checkpoint given to Resume, if any
 	shortEnds   bool
 	maxEmpty    int // Token: consecutive empty pages allowed; 0: no bound
 	strictTotal bool

@@ -38,6 +38,9 @@ func PageNumber[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	if c.startToken != "" {
 		panic("pager: StartToken given to a PageNumber source; use StartPage")
 	}
+	if r := c.resumed; r != nil && r.Page == 0 && r.Offset+r.Skip > 0 {
+		panic(fmt.Sprintf("pager: Resume(%v) given to a PageNumber source: that checkpoint has no page, it is another kind of walk's", *r))
+	}
 	return &pageSource[T]{fetch: fetch, cfg: c}
 }
 

@@ -243,3 +243,25 @@ func TestReviewFixes(t *testing.T) {
 		t.Errorf("got %q: the password shows", err.Error())
 	}
 }
+
+// TestResumeWrongKind: a checkpoint of another kind of walk is refused
+// when the source is built, not taken for a fresh start.
+func TestResumeWrongKind(t *testing.T) {
+	srv := &pagetest.Server{}
+	for label, build := range map[string]func(){
+		"an Offset walk's to PageNumber": func() { pager.PageNumber(pageFetch(srv), pager.Resume(pager.Checkpoint{Offset: 7})) },
+		"a PageNumber walk's to Token":   func() { pager.Token(srv.Token, pager.Resume(pager.Checkpoint{Offset: 7, Page: 2})) },
+		"a Token walk's to Offset":       func() { pager.Offset(srv.Offset, pager.Resume(pager.Checkpoint{Token: "t"})) },
+	} {
+		func() {
+			defer func() {
+				if msg, _ := recover().(string); !strings.HasPrefix(msg, "pager: ") {
+					t.Errorf("%s: got panic %q, want a pager: message", label, msg)
+				}
+			}()
+			build()
+		}()
+	}
+	// A PageNumber walk's own checkpoint at page 1 with a skip is fine.
+	pager.PageNumber(pageFetch(srv), pager.Resume(pager.Checkpoint{Page: 1, Skip: 3}))
+}

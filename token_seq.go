@@ -32,7 +32,11 @@ func Token[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	if fetch == nil {
 		panic("pager: Token with a nil FetchFunc")
 	}
-	return &tokenSource[T]{fetch: fetch, cfg: newConfig(tokenSrc, opts)}
+	c := newConfig(tokenSrc, opts)
+	if r := c.resumed; r != nil && r.Page != 0 {
+		panic(fmt.Sprintf("pager: Resume(%v) given to a Token source: that checkpoint is a PageNumber walk's", *r))
+	}
+	return &tokenSource[T]{fetch: fetch, cfg: c}
 }
 
 type tokenSource[T any] struct {
