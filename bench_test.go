@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/cputime"
 )
 
 // The benchmarks walk 2M ints in pages of 1000, held in memory, so that they
@@ -63,7 +64,7 @@ var sink int
 // wall and CPU time per item: on a shared machine, the CPU time is the
 // steadier of the two.
 func perItem(b *testing.B) func(sum int) {
-	cpu := cpuTime()
+	cpu := cputime.Used()
 	return func(sum int) {
 		if sum != benchItems*(benchItems-1)/2 {
 			b.Fatalf("got sum %d, want %d", sum, benchItems*(benchItems-1)/2)
@@ -71,7 +72,7 @@ func perItem(b *testing.B) func(sum int) {
 		sink = sum
 		n := float64(b.N) * benchItems
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/item")
-		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/n, "cpu-ns/item")
+		b.ReportMetric(float64((cputime.Used()-cpu).Nanoseconds())/n, "cpu-ns/item")
 	}
 }
 

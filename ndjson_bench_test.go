@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/cputime"
 	"github.com/pagerseq/pager/internal/logstream"
 )
 
@@ -29,27 +30,8 @@ var benchData = sync.OnceValue(func() []byte {
 	return data
 })
 
-// longLines joins the lines of data into JSON arrays of n of them, one
-// array a line: lines of about n×284 bytes.
-func longLines(data []byte, n int) []byte {
-	var out []byte
-	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
-	for i, line := range lines {
-		if i%n == 0 {
-			out = append(out, '[')
-		} else {
-			out = append(out, ',')
-		}
-		out = append(out, line...)
-		if i%n == n-1 || i == len(lines)-1 {
-			out = append(out, "]\n"...)
-		}
-	}
-	return out
-}
-
 // benchLong is benchData as lines of about 94 KB.
-var benchLong = sync.OnceValue(func() []byte { return longLines(benchData(), 330) })
+var benchLong = sync.OnceValue(func() []byte { return logstream.LongLines(benchData(), 330) })
 
 // BenchmarkNDJSON decodes the same 64 MB of log lines with the hand-written
 // loops that NDJSON replaces and with NDJSON, reporting MB/s, CPU time and
@@ -66,7 +48,7 @@ func benchNDJSON[T any](b *testing.B, data []byte) {
 		b.SetBytes(int64(len(data)))
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		cpu := cpuTime()
+		cpu := cputime.Used()
 		b.ResetTimer()
 		for range b.N {
 			if n := decode(bytes.NewReader(data)); n != lines {
@@ -74,7 +56,7 @@ func benchNDJSON[T any](b *testing.B, data []byte) {
 			}
 		}
 		b.StopTimer()
-		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64((cputime.Used()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*lines), "allocs/line")
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/cputime"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -69,7 +70,7 @@ func fixed(d time.Duration) func(int) time.Duration { return func(int) time.Dura
 
 // reportCPU reports the CPU time the process used since cpu0, per op.
 func reportCPU(b *testing.B, cpu0 time.Duration) {
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64((cputime.Used()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkPrefetchLatency(b *testing.B) {
@@ -118,7 +119,7 @@ func BenchmarkPrefetchLatency(b *testing.B) {
 					src = pager.Prefetch(src, n)
 				}
 				ctx := context.Background()
-				cpu := cpuTime()
+				cpu := cputime.Used()
 				for range b.N {
 					items := 0
 					for p, err := range src.Pages(ctx) {
@@ -185,7 +186,7 @@ func BenchmarkPrefetchJitter(b *testing.B) {
 		for _, impl := range impls {
 			b.Run(fmt.Sprintf("n=%d/impl=%s", n, impl.name), func(b *testing.B) {
 				ctx := context.Background()
-				cpu := cpuTime()
+				cpu := cputime.Used()
 				for range b.N {
 					for walk = range walks {
 						if got := impl.sum(ctx); got != want {
@@ -297,14 +298,14 @@ func BenchmarkPrefetchOverhead(b *testing.B) {
 			for _, impl := range impls {
 				b.Run(fmt.Sprintf("src=%s/page=%d/impl=%s", s.name, size, impl.name), func(b *testing.B) {
 					ctx := context.Background()
-					cpu := cpuTime()
+					cpu := cputime.Used()
 					for range b.N {
 						if sum := impl.sum(ctx); sum != items*(items-1)/2 {
 							b.Fatalf("got sum %d, want %d", sum, items*(items-1)/2)
 						}
 					}
 					n := float64(b.N) * items
-					b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/n, "cpu-ns/item")
+					b.ReportMetric(float64((cputime.Used()-cpu).Nanoseconds())/n, "cpu-ns/item")
 					b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/item")
 				})
 			}

@@ -12,6 +12,7 @@ import (
 
 	gojson "github.com/goccy/go-json"
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/cputime"
 	"github.com/pagerseq/pager/internal/logstream"
 )
 
@@ -47,30 +48,11 @@ func TestSameItems(t *testing.T) {
 	}
 }
 
-// longLines joins the lines of data into JSON arrays of n of them, one
-// array a line, as pager's BenchmarkNDJSON does.
-func longLines(data []byte, n int) []byte {
-	var out []byte
-	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
-	for i, line := range lines {
-		if i%n == 0 {
-			out = append(out, '[')
-		} else {
-			out = append(out, ',')
-		}
-		out = append(out, line...)
-		if i%n == n-1 || i == len(lines)-1 {
-			out = append(out, "]\n"...)
-		}
-	}
-	return out
-}
-
 // BenchmarkNDJSON decodes the same 64 MB as pager's BenchmarkNDJSON, as
 // lines of 284 bytes on average and as lines of about 94 KB.
 func BenchmarkNDJSON(b *testing.B) {
 	b.Run("line=short", func(b *testing.B) { benchNDJSON[logstream.Line](b, data()) })
-	b.Run("line=94KB", func(b *testing.B) { benchNDJSON[[]logstream.Line](b, longLines(data(), 330)) })
+	b.Run("line=94KB", func(b *testing.B) { benchNDJSON[[]logstream.Line](b, logstream.LongLines(data(), 330)) })
 }
 
 func benchNDJSON[T any](b *testing.B, data []byte) {
@@ -79,7 +61,7 @@ func benchNDJSON[T any](b *testing.B, data []byte) {
 		b.SetBytes(int64(len(data)))
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		cpu := cpuTime()
+		cpu := cputime.Used()
 		b.ResetTimer()
 		for range b.N {
 			if n := decode(bytes.NewReader(data)); n != lines {
@@ -87,7 +69,7 @@ func benchNDJSON[T any](b *testing.B, data []byte) {
 			}
 		}
 		b.StopTimer()
-		b.ReportMetric(float64((cpuTime()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64((cputime.Used()-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*lines), "allocs/line")
 	}

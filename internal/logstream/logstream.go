@@ -3,6 +3,7 @@
 package logstream
 
 import (
+	"bytes"
 	"io"
 	"math/rand/v2"
 	"strconv"
@@ -97,4 +98,24 @@ func (s *Stream) appendLine(b []byte) []byte {
 		b = append(b, `"}`...)
 	}
 	return append(b, "}\n"...)
+}
+
+// LongLines joins the lines of data, a stream's output, into JSON arrays of
+// n of them, one array a line: lines of about n×284 bytes, for benchmarks
+// of long lines.
+func LongLines(data []byte, n int) []byte {
+	var out []byte
+	lines := bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n"))
+	for i, line := range lines {
+		if i%n == 0 {
+			out = append(out, '[')
+		} else {
+			out = append(out, ',')
+		}
+		out = append(out, line...)
+		if i%n == n-1 || i == len(lines)-1 {
+			out = append(out, "]\n"...)
+		}
+	}
+	return out
 }
