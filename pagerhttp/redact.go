@@ -44,30 +44,42 @@ func redactQuery(q string) string {
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
-		if ok && isSecret(name) {
+		if ok && SecretParam(name) {
 			parts[i] = name + "=REDACTED"
 		}
 	}
 	return strings.Join(parts, "&")
 }
 
+// secretNames are the query parameters whose values are secrets, by name
+// in lower case without '-' and '_'.
 var secretNames = map[string]bool{
-	"api_key": true, "apikey": true, "access_token": true, "token": true, "key": true,
-	"signature": true, "sig": true, "password": true, "passwd": true, "pwd": true,
-	"secret": true, "client_secret": true, "auth": true, "authorization": true,
-	"session": true, "sessionid": true, "session_id": true,
-	"x_amz_credential": true, "credential": true,
+	"apikey": true, "key": true, "token": true, "accesstoken": true, "refreshtoken": true,
+	"idtoken": true, "authtoken": true, "auth": true, "authorization": true, "signature": true,
+	"sig": true, "password": true, "passwd": true, "pwd": true, "secret": true,
+	"clientsecret": true, "sessiontoken": true, "securitytoken": true, "session": true,
+	"sessionid": true, "xamzsignature": true, "xamzcredential": true, "xamzsecuritytoken": true,
+	"credential": true, "privatekey": true,
 }
 
-func isSecret(name string) bool {
-	n := strings.ReplaceAll(strings.ToLower(snake(name)), "-", "_")
+// secretSuffixes make a parameter secret too (client_secret, db_password,
+// github_token).
+var secretSuffixes = [...]string{"secret", "password", "signature", "apikey", "accesstoken",
+	"authtoken", "sessiontoken", "refreshtoken", "bearertoken", "privatekey", "githubtoken"}
+
+// SecretParam reports whether the values of query parameters of this name
+// are secrets, which messages redact: api_key, access_token,
+// X-Amz-Signature, clientSecret, …. A pagination token (pageToken,
+// next_token, cursor) is not one.
+func SecretParam(name string) bool {
+	n := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(name))
 	if secretNames[n] {
 		return true
 	}
 	if strings.Contains(n, "page") || strings.Contains(n, "next") || strings.Contains(n, "cursor") {
-		return false // a pagination token: pageToken, next_token
+		return false
 	}
-	for _, suffix := range [...]string{"_token", "_key", "_secret", "_signature", "_password", "apikey"} {
+	for _, suffix := range secretSuffixes {
 		if strings.HasSuffix(n, suffix) {
 			return true
 		}
@@ -120,18 +132,6 @@ func sanitize(s string) string {
 			b.WriteString(s[i : i+size])
 		}
 		i += size
-	}
-	return b.String()
-}
-
-// snake spells a camelCase name in snake_case: accessToken, access_token.
-func snake(name string) string {
-	var b strings.Builder
-	for i, r := range name {
-		if 'A' <= r && r <= 'Z' && i > 0 && name[i-1] >= 'a' && name[i-1] <= 'z' {
-			b.WriteByte('_')
-		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }

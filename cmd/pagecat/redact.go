@@ -7,38 +7,12 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // redacted replaces the value of a secret query parameter.
 const redacted = "REDACTED"
-
-// secretParams are the query parameters whose values are secrets, by name
-// in lower case without '-' and '_'.
-var secretParams = map[string]bool{
-	"apikey": true, "key": true, "token": true, "accesstoken": true, "refreshtoken": true,
-	"idtoken": true, "authtoken": true, "auth": true, "authorization": true, "signature": true,
-	"sig": true, "password": true, "passwd": true, "pwd": true, "secret": true,
-	"clientsecret": true, "sessiontoken": true, "securitytoken": true, "xamzsignature": true,
-	"xamzcredential": true, "xamzsecuritytoken": true, "credential": true, "privatekey": true,
-}
-
-// secretSuffixes make a parameter secret too (client_secret, db_password);
-// a page token (pageToken, next_token) is not one.
-var secretSuffixes = []string{"secret", "password", "signature", "apikey", "accesstoken", "authtoken", "sessiontoken"}
-
-// isSecretParam reports whether the query parameter name carries a secret.
-func isSecretParam(name string) bool {
-	n := strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(name))
-	if secretParams[n] {
-		return true
-	}
-	for _, s := range secretSuffixes {
-		if strings.HasSuffix(n, s) {
-			return true
-		}
-	}
-	return false
-}
 
 // redactURL returns u with the values of its secret query parameters, and
 // its password if any, replaced by REDACTED; the rest is kept as written.
@@ -60,7 +34,7 @@ func redactQuery(u string) (string, []string) {
 	pairs := strings.Split(query, "&")
 	for i, pair := range pairs {
 		name, _, _ := strings.Cut(pair, "=")
-		if n, err := url.QueryUnescape(name); err == nil && isSecretParam(n) {
+		if n, err := url.QueryUnescape(name); err == nil && pagerhttp.SecretParam(n) {
 			pairs[i] = name + "=" + redacted
 			names = append(names, n)
 		}
