@@ -9,9 +9,10 @@ import (
 	"strings"
 )
 
-// Open sends one request for e.URL as the walks send theirs — e.Header to
-// e.URL's origin only, redirects included; after any rate-limit wait;
-// within e.HeaderTimeout — with no query parameter added, and returns the
+// Open sends one request for target (e.URL if "") as the walks send
+// theirs — e.Header to e.URL's origin only, redirects included, and a
+// target elsewhere refused with an [*OriginError], as a next URL is; after
+// any rate-limit wait; within e.HeaderTimeout — and returns the
 // response if its status is 2xx, else an [*HTTPError]. An error says, by
 // a Retryable method, whether asking again may heal it, as a FetchFunc's
 // errors do, so that a [pager.Retry] policy can be applied to Open. It is
@@ -26,9 +27,12 @@ import (
 // the body turns out to be a page ([Endpoint.MaxBodySize]) or a stream;
 // the caller closes it, which ends the request. ctx bounds the whole
 // exchange, the body's reads included.
-func Open(ctx context.Context, e Endpoint, accept string) (*http.Response, error) {
+func Open(ctx context.Context, e Endpoint, target, accept string) (*http.Response, error) {
 	c := newHTTPClient(e, "Open", params{limit: "-", offset: "-", token: "-", page: "-"})
-	return c.open(ctx, e.URL, accept)
+	if target == "" {
+		target = e.URL
+	}
+	return c.open(ctx, target, accept)
 }
 
 // open is Open, on c.

@@ -36,7 +36,7 @@ func TestOpenLiveStream(t *testing.T) {
 	}))
 	defer s.Close()
 	defer close(release)
-	resp, err := pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL}, "application/json")
+	resp, err := pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL}, "", "application/json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestOpenGzipAnyway(t *testing.T) {
 		zw.Close()
 	}))
 	defer s.Close()
-	resp, err := pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL}, "application/json")
+	resp, err := pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL}, "", "application/json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestOpenGzipAnyway(t *testing.T) {
 	if err != nil || string(b) != "[1, 2, 3]" {
 		t.Errorf("got %q, %v", b, err)
 	}
-	_, err = pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/liar"}, "application/json")
+	_, err = pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/liar"}, "", "application/json")
 	var r interface{ Retryable() bool }
 	if err == nil || !strings.Contains(err.Error(), "Content-Encoding: gzip, but is not") || !errors.As(err, &r) || r.Retryable() {
 		t.Errorf("a body that is not gzip: got %v", err)
@@ -96,15 +96,15 @@ func TestOpenErrors(t *testing.T) {
 	}))
 	defer s.Close()
 	var he *pagerhttp.HTTPError
-	_, err := pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/gone"}, "application/json")
+	_, err := pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/gone"}, "", "application/json")
 	if !errors.As(err, &he) || he.StatusCode != 404 || he.Retryable() {
 		t.Errorf("404: got %v", err)
 	}
-	_, err = pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/busy"}, "application/json")
+	_, err = pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/busy"}, "", "application/json")
 	if !errors.As(err, &he) || he.StatusCode != 503 || !he.Retryable() {
 		t.Errorf("503: got %v", err)
 	}
-	_, err = pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/slow", HeaderTimeout: 20 * time.Millisecond}, "application/json")
+	_, err = pagerhttp.Open(context.Background(), pagerhttp.Endpoint{URL: s.URL + "/slow", HeaderTimeout: 20 * time.Millisecond}, "", "application/json")
 	var r interface{ Retryable() bool }
 	if !errors.Is(err, pagerhttp.ErrHeaderTimeout) || !errors.As(err, &r) || !r.Retryable() {
 		t.Errorf("slow: got %v", err)
@@ -128,4 +128,24 @@ func TestNDJSONStreamIdentity(t *testing.T) {
 	if err != nil || len(got) != 2 || string(got[1]) != `{"id":2}` {
 		t.Errorf("got %q, %v", got, err)
 	}
+}
+
+// TestOpenOrigin: a target off e.URL's origin is refused before any
+// request, as a next URL there is.
+func TestOpenOrigin(t *testing.T) {
+	var asked int
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked++ }))
+	defer other.Close()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "[]") }))
+	defer s.Close()
+	e := pagerhttp.Endpoint{URL: s.URL, Header: http.Header{"Authorization": {"Bearer x"}}}
+	var oe *pagerhttp.OriginError
+	if _, err := pagerhttp.Open(context.Background(), e, other.URL+"/steal", "application/json"); !errors.As(err, &oe) || asked != 0 {
+		t.Errorf("got %v and %d requests to the other origin", err, asked)
+	}
+	resp, err := pagerhttp.Open(context.Background(), e, s.URL+"/?page=2", "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"sync"
+	"time"
 )
 
 // flushSize is how many bytes of whole lines a lineWriter gathers before
@@ -15,14 +17,43 @@ const flushSize = 64 << 10
 // with a whole record, never half of one.
 type lineWriter struct {
 	w   io.Writer
+	mu  sync.Mutex // for live's flushes
 	buf bytes.Buffer
 	err error
+}
+
+// liveFlush is how often live writes out the lines gathered.
+const liveFlush = 100 * time.Millisecond
+
+// live writes out the lines gathered every liveFlush, as well as when they
+// reach flushSize, until stop is called: a stream's lines go out as they
+// come, though the next may be long in coming.
+func (lw *lineWriter) live() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(liveFlush)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = lw.flush()
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 // writeItem adds item, compacted, as a line, and writes out the lines
 // gathered when they reach flushSize. It returns an error only if item is
 // not JSON; an error writing is kept for flush to return.
 func (lw *lineWriter) writeItem(item json.RawMessage) error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
 	n := lw.buf.Len()
 	if err := json.Compact(&lw.buf, item); err != nil {
 		lw.buf.Truncate(n)
@@ -30,7 +61,7 @@ func (lw *lineWriter) writeItem(item json.RawMessage) error {
 	}
 	lw.buf.WriteByte('\n')
 	if lw.buf.Len() >= flushSize {
-		_ = lw.flush()
+		_ = lw.flushLocked()
 	}
 	return nil
 }
@@ -38,6 +69,12 @@ func (lw *lineWriter) writeItem(item json.RawMessage) error {
 // flush writes the gathered lines in one Write. After an error, every
 // flush returns it.
 func (lw *lineWriter) flush() error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	return lw.flushLocked()
+}
+
+func (lw *lineWriter) flushLocked() error {
 	if lw.err != nil {
 		lw.buf.Reset()
 		return lw.err
@@ -60,8 +97,10 @@ func (lw *lineWriter) flush() error {
 // writeLines adds lines, whole lines of compact JSON each ending with a
 // line's end, and writes out the lines gathered when they reach flushSize.
 func (lw *lineWriter) writeLines(lines []byte) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
 	lw.buf.Write(lines)
 	if lw.buf.Len() >= flushSize {
-		_ = lw.flush()
+		_ = lw.flushLocked()
 	}
 }
