@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pagerseq/pager/internal/apisim"
 )
@@ -103,6 +111,7 @@ func TestDetectStyles(t *testing.T) {
 		{path: apisim.JSONServer, requests: 35, reason: "pages of 10; next a page number, sent as _page"},
 		{path: apisim.JSONServer017, requests: 3 + 5, reason: "X-Total-Count; offset, skip and start repeat the first page (3 requests), _start and _limit page: 10 items, 3 pages of 100, 35"},
 		{path: apisim.PostgREST, args: []string{"-H", "Prefer: count=exact"}, requests: 1, reason: "the whole listing, Content-Range: 0-344/345"},
+		{path: apisim.PostgREST, requests: 3, reason: "the whole listing, Content-Range: 0-344/*: the empty second page, and the first asked for by offset to tell the end from a filter"},
 		{path: apisim.Slack, requests: 4, reason: "response_metadata.next_cursor, sent as cursor"},
 		{path: apisim.Runs, requests: 4, reason: "a total, and limit and offset echoed"},
 		{path: apisim.Issues, requests: 5, reason: "a bare array, limit 50 then 100, and the empty page after"},
@@ -147,6 +156,177 @@ func TestDetectNeedsFlags(t *testing.T) {
 			}
 			if r := s.Stats().Requests; r > 6 {
 				t.Errorf("got %d requests, want at most 6: the first, and 4 guesses checked, and a probe", r)
+			}
+		})
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while pagecat writes it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestLiveStream exports a stream not labelled NDJSON that sends three
+// lines and then waits until the test ends: detection decides from the
+// first bytes, and the three lines are written while the stream waits.
+// The request asked for identity encoding: a compressing server would
+// hold the lines back.
+func TestLiveStream(t *testing.T) {
+	release := make(chan struct{})
+	var requests atomic.Int32
+	var encoding atomic.Value
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		encoding.Store(r.Header.Get("Accept-Encoding"))
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(context.Background(), []string{s.URL}, &stdout, &stderr) }()
+	for deadline := time.Now().Add(20 * time.Second); stdout.String() != lines(3); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(release)
+			t.Fatalf("the stream's lines did not come while it waited: got %q; stderr:\n%s", stdout.String(), stderr.String())
+		}
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("pagecat ended (exit %d) while the stream was open", code)
+	default:
+	}
+	close(release)
+	if code := <-done; code != 0 || stdout.String() != lines(3) || requests.Load() != 1 {
+		t.Errorf("got exit %d, %q, %d requests; stderr:\n%s", code, stdout.String(), requests.Load(), stderr.String())
+	}
+	if got := encoding.Load(); got != "identity" {
+		t.Errorf("Accept-Encoding %q, want identity", got)
+	}
+}
+
+// TestExplain prints the plan detected, with the first two requests,
+// secrets redacted, and asks for the first page only.
+func TestExplain(t *testing.T) {
+	s := sim(t, apisim.Config{N: 345})
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{apisim.DRF + "?api_key=hunter2", []string{
+			"style:     nexturl\n", "items:     results\n", `next page: the URL in the body's "next"`, `end:       a page whose "next" is null, empty or absent`,
+			"request 1: " + s.URL + apisim.DRF + "?api_key=REDACTED\n", "request 2: " + s.URL + apisim.DRF + "?api_key=REDACTED&page=2\n",
+			"flags:     -style=nexturl -items=results -next-field=next -limit-param=- -total-field=count\n"}},
+		{apisim.Runs, []string{"style:     offset\n", "items:     runs\n", "next page: the offset, sent as -offset-param",
+			`end:       the total in "total" (345 items), or an empty page`, "request 2: " + s.URL + apisim.Runs + "?limit=100&offset=100 (not sent: the walk checks the guess on it)\n",
+			"-limit-param=limit -offset-param=offset -total-field=total"}},
+		{apisim.JSONServer, []string{"style:     nexturl\n", "request 2: " + s.URL + apisim.JSONServer + "?_page=2\n", "-page-param=_page"}},
+		{apisim.Slack, []string{"style:     token\n", "items:     channels\n", "-next-field=response_metadata.next_cursor", "request 2: " + s.URL + apisim.Slack + "?cursor="}},
+		{apisim.Repos, []string{"style:     link\n", "request 2: " + s.URL + apisim.Repos + "?page=2\n"}},
+		{apisim.Stream, []string{"style:     ndjson\n", "items:     each line\n", "request 2: the stream is one response\n"}},
+	} {
+		before := s.Stats().Requests
+		code, stdout, stderr := pagecat(t, "-explain", s.URL+tt.path)
+		if code != 0 || stderr != "" {
+			t.Errorf("%s: got exit %d; stderr:\n%s", tt.path, code, stderr)
+		}
+		for _, want := range tt.want {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("%s: stdout lacks %q:\n%s", tt.path, want, stdout)
+			}
+		}
+		if strings.Contains(stdout, "hunter2") {
+			t.Errorf("%s: stdout holds the secret:\n%s", tt.path, stdout)
+		}
+		if n := s.Stats().Requests - before; n != 1 {
+			t.Errorf("%s: got %d requests, want the first only", tt.path, n)
+		}
+	}
+}
+
+// TestFilterParams exports from a server that reads a parameter it does
+// not know as a filter, which nothing matches: the second page comes back
+// empty under each guess, and asked from the start it is empty too.
+// pagecat fails before writing, naming the flags, instead of exiting 0
+// with the first page only.
+func TestFilterParams(t *testing.T) {
+	var requests atomic.Int32
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if len(r.URL.Query()) > 0 {
+			fmt.Fprint(w, `{"data": []}`)
+			return
+		}
+		fmt.Fprint(w, `{"data": [{"id": 1}, {"id": 2}]}`)
+	})
+	code, stdout, stderr := pagecat(t, s.URL)
+	if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "offset=2 is empty, and offset=0 does not start with the first page's first item") || !strings.Contains(stderr, "set -offset-param") {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+	if n := requests.Load(); n != 9 {
+		t.Errorf("got %d requests, want 9: the first, and a second page and a probe for each of 4 guesses", n)
+	}
+}
+
+// TestDetectedResume fails a detected export to FILE partway; the same
+// command again resumes it from its checkpoint, which keeps what was
+// detected, and the file holds every record once.
+func TestDetectedResume(t *testing.T) {
+	s := sim(t, apisim.Config{N: 345})
+	for _, tt := range []struct{ path, param, fail string }{
+		{apisim.JSONAPI, "page[number]", "5"}, // relative next links: through the proxy
+		{apisim.JSONServer, "_page", "5"},
+		{apisim.Slack, "cursor", base64.StdEncoding.EncodeToString([]byte("team:C000201"))},
+		{apisim.JSONServer017, "_start", "110"},
+	} {
+		t.Run(strings.Trim(tt.path, "/"), func(t *testing.T) {
+			var broken atomic.Bool
+			broken.Store(true)
+			proxy := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if broken.Load() && r.URL.Query().Get(tt.param) == tt.fail {
+					http.Error(w, "no", http.StatusNotFound)
+					return
+				}
+				s.ServeHTTP(w, r)
+			})
+			file := filepath.Join(t.TempDir(), "out.ndjson")
+			code, _, stderr := pagecat(t, "-o", file, "-retry=1", proxy.URL+tt.path)
+			if code != 1 || !strings.Contains(stderr, "run the same command to resume") || !strings.Contains(stderr, "404 Not Found") {
+				t.Fatalf("got exit %d; stderr:\n%s", code, stderr)
+			}
+			broken.Store(false)
+			code, _, stderr = pagecat(t, "-o", file, "-retry=1", proxy.URL+tt.path)
+			if code != 0 {
+				t.Fatalf("resuming: got exit %d; stderr:\n%s", code, stderr)
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+			seen := map[string]bool{}
+			for _, line := range got {
+				seen[line] = true
+			}
+			if len(got) != 345 || len(seen) != 345 {
+				t.Errorf("FILE holds %d lines, %d distinct; want 345", len(got), len(seen))
 			}
 		})
 	}
