@@ -9,8 +9,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -166,11 +168,29 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 		return b, u, nil
 	}
 	advice := g.advice
-	if g.style == "offset" && g.total == 0 && g.allRepeat(why) {
+	switch h := cursorHeader(a.header); {
+	case h != "":
+		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: see pagecat -h, How to page", h)
+	case g.more != "":
+		advice += fmt.Sprintf("; %q is true, but the body names no next page: the API may page by a field of the last item (a keyset: see pagecat -h, How to page)", g.more)
+	case g.style == "offset" && g.total == 0 && g.allRepeat(why):
 		advice += fmt.Sprintf("; if the URL is a file, or a listing of one page, its %d items are all of it: add -style link (which follows Link headers only) to export them", len(a.items))
 	}
 	return nil, "", fmt.Errorf("detecting how %s pages: it looks like %s, but the second page did not confirm it (%s); %s",
 		o.url, g.what, strings.Join(why, "; "), advice)
+}
+
+// cursorHeader returns the name of a header of h that looks like it holds
+// the next page's cursor (X-Next-Cursor, X-Nomad-NextToken,
+// x-ms-continuation-NextPartitionKey), or "".
+func cursorHeader(h http.Header) string {
+	for _, name := range slices.Sorted(maps.Keys(h)) {
+		n := strings.ToLower(name)
+		if n != "link" && (strings.Contains(n, "next") || strings.Contains(n, "continuation") || strings.Contains(n, "cursor")) {
+			return name
+		}
+	}
+	return ""
 }
 
 // allRepeat reports whether every candidate brought the first page again.

@@ -147,12 +147,19 @@ func TestDetectStyles(t *testing.T) {
 // how to go on (a keyset, a cursor in headers) fail, writing nothing,
 // with one line that names the flags to set; none loops.
 func TestDetectNeedsFlags(t *testing.T) {
-	for _, path := range []string{apisim.Stripe, apisim.Since, apisim.After, apisim.Cursors, apisim.Nomad, apisim.Azure} {
+	for path, hint := range map[string]string{
+		apisim.Stripe:  `"has_more" is true, but the body names no next page: the API may page by a field of the last item`,
+		apisim.Since:   "set -offset-param",
+		apisim.After:   "set -offset-param",
+		apisim.Cursors: "its header X-Next-Cursor looks like the next page's cursor",
+		apisim.Nomad:   "its 345 items are all of it: add -style link", // without per_page, every job in one page
+		apisim.Azure:   "its header X-Ms-Continuation-Nextpartitionkey looks like the next page's cursor",
+	} {
 		t.Run(strings.Trim(path, "/"), func(t *testing.T) {
 			s := sim(t, apisim.Config{N: 345, Seed: 7})
 			code, stdout, stderr := pagecat(t, s.URL+path)
-			if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "set -") {
-				t.Errorf("got exit %d, %d bytes; stderr:\n%s", code, len(stdout), stderr)
+			if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "set -") || !strings.Contains(stderr, hint) {
+				t.Errorf("got exit %d, %d bytes; stderr lacks %q:\n%s", code, len(stdout), hint, stderr)
 			}
 			if r := s.Stats().Requests; r > 6 {
 				t.Errorf("got %d requests, want at most 6: the first, and 4 guesses checked, and a probe", r)
@@ -235,7 +242,7 @@ func TestExplain(t *testing.T) {
 			"request 1: " + s.URL + apisim.DRF + "?api_key=REDACTED\n", "request 2: " + s.URL + apisim.DRF + "?api_key=REDACTED&page=2\n",
 			"flags:     -style=nexturl -items=results -next-field=next -limit-param=- -total-field=count\n"}},
 		{apisim.Runs, []string{"style:     offset\n", "items:     runs\n", "next page: the offset, sent as -offset-param",
-			`end:       the total in "total" (345 items), or an empty page`, "request 2: " + s.URL + apisim.Runs + "?limit=100&offset=100 (not sent: the walk checks the guess on it)\n",
+			`end:       the total in "total" (345 items), or an empty page`, "request 2: " + s.URL + apisim.Runs + "?limit=100&offset=100 (not sent by -explain; an export checks the guess on it first)\n",
 			"-limit-param=limit -offset-param=offset -total-field=total"}},
 		{apisim.JSONServer, []string{"style:     nexturl\n", "request 2: " + s.URL + apisim.JSONServer + "?_page=2\n", "-page-param=_page"}},
 		{apisim.Slack, []string{"style:     token\n", "items:     channels\n", "-next-field=response_metadata.next_cursor", "request 2: " + s.URL + apisim.Slack + "?cursor="}},

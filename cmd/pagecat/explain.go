@@ -21,7 +21,7 @@ func explain(w io.Writer, o *options, p *plan) {
 	case p.urls[1] != "":
 		second = o.hide(redactURL(p.urls[1]))
 		if p.style != "link" && p.style != "nexturl" && p.style != "ndjson" {
-			second += " (not sent: the walk checks the guess on it)"
+			second += " (not sent by -explain; an export checks the guess on it first)"
 		}
 	case p.how == "" && p.style != "ndjson":
 		second = "not known: -style given"

@@ -75,6 +75,7 @@ type guessed struct {
 	startValue string   // the candidate's value on the first page
 	emptyDoubt bool     // an empty second page may be a filter's answer
 	total      int      // items in the listing, if the first page says
+	more       string   // the has_more field, if it says true
 	pageFrom   int      // the first page's number, for page style
 }
 
@@ -249,6 +250,9 @@ func (g *guessed) readEnd(a *answer, o *options) {
 		if json.Unmarshal(raw, &more) == nil {
 			g.set["has-more-field"] = name
 			g.ended = g.ended || !more
+			if more {
+				g.more = name
+			}
 		}
 	}
 }
