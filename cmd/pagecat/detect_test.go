@@ -338,3 +338,23 @@ func TestDetectedResume(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectBounds: the detecting request keeps -max-body-size, and its
+// next-page check keeps the origin rule: a next URL elsewhere is not
+// asked for while detecting, and the walk refuses it after the first
+// page, naming -allow-host.
+func TestDetectBounds(t *testing.T) {
+	var other atomic.Int32
+	evil := serve(t, func(w http.ResponseWriter, r *http.Request) { other.Add(1) })
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"results": [{"id": 1}], "next": %q, "pad": %q}`, evil.URL+"/steal", strings.Repeat("x", 2000))
+	})
+	code, stdout, stderr := pagecat(t, "-max-body-size=1000", s.URL)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "response body too large: more than 1000 bytes (-max-body-size)") {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = pagecat(t, "-H", "Authorization: Bearer t0ken-t0ken", s.URL)
+	if code != 1 || stdout != lines(1) || other.Load() != 0 || !strings.Contains(stderr, "add -allow-host "+strings.TrimPrefix(evil.URL, "http://")) {
+		t.Errorf("got exit %d, %q, %d requests elsewhere; stderr:\n%s", code, stdout, other.Load(), stderr)
+	}
+}

@@ -111,9 +111,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("pagecat", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // run reports errors, on one line
 	fs.Usage = func() {}     // and prints the usage for -h only
-	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+" (a next URL or page number in the body); detected from the first response if empty, and checked on the second")
+	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty, and checked on the second (nexturl: a next URL or page number in the body)")
 	fs.StringVar(&o.items, "items", "", "the JSON field that holds the items (data, result.items); detected if empty; . (or none) for a bare array")
-	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page, 1 to %d", maxPageSize))
+	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page, 1 to %d (a detected style sends it only where its parameter is known: -limit-param, or echoed by the body)", maxPageSize))
 	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
 	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
 	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
