@@ -131,17 +131,21 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 			// page, and says how to allow it.
 			return nil, u, nil
 		case errors.As(err, &he) && he.StatusCode/100 == 4 && len(g.candidates) > 1 && he.StatusCode != http.StatusTooManyRequests:
-			why = append(why, fmt.Sprintf("%s=%s: %s", cand, queryValue(u, cand), he.Status))
+			why = append(why, fmt.Sprintf("%s=%s: %s", cand, queryValue(u, cand), excerpt(he.Status, 60)))
 			continue
 		case err != nil:
 			return nil, "", err
 		}
 		if err := g.itemsOf(b); err != nil {
-			return nil, "", fmt.Errorf("the second page, %s: %w", u, err)
+			return nil, "", fmt.Errorf("the second page, %s: %w", redactURL(u), err)
+		}
+		asked := fmt.Sprintf("%s=%s", cand, queryValue(u, cand))
+		if cand == "" {
+			asked = "the next page, " + redactURL(u) + ","
 		}
 		switch {
 		case len(b.items) > 0 && len(a.items) > 0 && bytes.Equal(b.items[0], a.items[0]):
-			why = append(why, fmt.Sprintf("%s=%s repeats the first page", cand, queryValue(u, cand)))
+			why = append(why, asked+" repeats the first page")
 			continue
 		case len(b.items) == 0 && g.emptyDoubt:
 			// An empty second page ends the listing, or says that the
@@ -153,7 +157,7 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 				return nil, "", err
 			}
 			if !ok {
-				why = append(why, fmt.Sprintf("%s=%s is empty, and %s=%s does not start with the first page's first item", cand, queryValue(u, cand), cand, g.startValue))
+				why = append(why, fmt.Sprintf("%s is empty, and %s=%s does not start with the first page's first item", asked, cand, g.startValue))
 				continue
 			}
 		}

@@ -111,6 +111,7 @@ func TestDetectStyles(t *testing.T) {
 		{path: apisim.JSONServer, requests: 35, reason: "pages of 10; next a page number, sent as _page"},
 		{path: apisim.JSONServer017, requests: 3 + 5, reason: "X-Total-Count; offset, skip and start repeat the first page (3 requests), _start and _limit page: 10 items, 3 pages of 100, 35"},
 		{path: apisim.PostgREST, args: []string{"-H", "Prefer: count=exact"}, requests: 1, reason: "the whole listing, Content-Range: 0-344/345"},
+		{path: apisim.PostgREST + "?limit=100", args: []string{"-H", "Prefer: count=exact"}, requests: 4, reason: "Content-Range: 0-99/345, pages of 100, none after the last"},
 		{path: apisim.PostgREST, requests: 3, reason: "the whole listing, Content-Range: 0-344/*: the empty second page, and the first asked for by offset to tell the end from a filter"},
 		{path: apisim.Slack, requests: 4, reason: "response_metadata.next_cursor, sent as cursor"},
 		{path: apisim.Runs, requests: 4, reason: "a total, and limit and offset echoed"},

@@ -63,3 +63,15 @@ func (o *options) planFlags() string {
 	}
 	return strings.Join(args, " ")
 }
+
+// note says what detection found, in one line for -progress.
+func (p *plan) note(o *options) string {
+	s := fmt.Sprintf("style %s, items in %s", o.style, itemsName(o.items))
+	if p.how != "" {
+		s += "; next page: " + p.how
+	}
+	if len(p.tried) > 0 {
+		s += " (not: " + strings.Join(p.tried, "; ") + ")"
+	}
+	return s
+}

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			explain(stdout, o, p)
 			return 0
 		}
-		prog.note("style %s, items in %s", o.style, itemsName(o.items))
+		prog.note("%s", p.note(o))
 	}
 	s, cp, err := newSink(o, st, stdout)
 	if err != nil {
