@@ -359,3 +359,27 @@ func TestDetectBounds(t *testing.T) {
 		t.Errorf("got exit %d, %q, %d requests elsewhere; stderr:\n%s", code, stdout, other.Load(), stderr)
 	}
 }
+
+// TestHeaderTotal reads totals as pagerhttp does, and as -total-header
+// says.
+func TestHeaderTotal(t *testing.T) {
+	for _, tt := range []struct {
+		header, value, name string
+		want                int
+	}{
+		{"X-Total-Count", "1234", "", 1234},
+		{"Content-Range", "0-99/1234", "", 1234},
+		{"Content-Range", "items 0-99/1234", "", 1234},
+		{"Content-Range", "bytes 0-99/1234", "", 0},
+		{"Content-Range", "0-99/*", "", 0},
+		{"X-Total", "77", "X-Total", 77},
+		{"X-Total-Count", "1234", "-", 0},
+		{"X-Total", "77", "", 0},
+	} {
+		h := http.Header{}
+		h.Set(tt.header, tt.value)
+		if got := headerTotal(h, tt.name); got != tt.want {
+			t.Errorf("%s: %s, -total-header %q: got %d, want %d", tt.header, tt.value, tt.name, got, tt.want)
+		}
+	}
+}

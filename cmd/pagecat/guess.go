@@ -99,7 +99,7 @@ func guess(a *answer, o *options) (*guessed, error) {
 	if err := g.itemsOf(a); err != nil {
 		return nil, err
 	}
-	g.total = headerTotal(a.header)
+	g.total = headerTotal(a.header, o.totalHeader)
 	switch next, ok := nextLink(a); {
 	case o.style != "" && (a.obj == nil || o.style == "link"):
 		g.style, g.ended = o.style, true
@@ -700,20 +700,30 @@ func nextLink(a *answer) (string, bool) {
 	return "", false
 }
 
-// headerTotal returns the total of X-Total-Count or Content-Range, or 0.
-func headerTotal(h http.Header) int {
-	if n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-Total-Count"))); err == nil && n > 0 {
-		return n
-	}
-	v := strings.TrimSpace(h.Get("Content-Range"))
-	if unit, rng, ok := strings.Cut(v, " "); ok {
-		if !strings.EqualFold(unit, "items") {
-			return 0
+// headerTotal returns the listing's total in h, or 0: in the header
+// name (-total-header; "-": none), or by default X-Total-Count, else
+// the total of a Content-Range of items, as pagerhttp reads it.
+func headerTotal(h http.Header, name string) int {
+	switch name {
+	case "-":
+		return 0
+	case "":
+		if n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-Total-Count"))); err == nil && n > 0 {
+			return n
 		}
-		v = rng
+		name = "Content-Range"
 	}
-	_, total, _ := strings.Cut(v, "/")
-	if n, err := strconv.Atoi(total); err == nil && n > 0 {
+	v := strings.TrimSpace(h.Get(name))
+	if strings.EqualFold(name, "Content-Range") {
+		if unit, rng, ok := strings.Cut(v, " "); ok {
+			if !strings.EqualFold(unit, "items") {
+				return 0
+			}
+			v = rng
+		}
+		_, v, _ = strings.Cut(v, "/")
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
 		return n
 	}
 	return 0
