@@ -55,6 +55,10 @@ type answer struct {
 func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*plan, error) {
 	first := walkURL(o.url, map[string]string{o.limitParam: limitValue(o)})
 	a, err := get(ctx, client, o, first, true)
+	var he *pagerhttp.HTTPError
+	if errors.As(err, &he) && (he.StatusCode == http.StatusBadRequest || he.StatusCode == http.StatusMethodNotAllowed || he.StatusCode == http.StatusUnsupportedMediaType) {
+		return nil, fmt.Errorf("%w; pagecat asked with GET: an API that takes a POST body (GraphQL, a search) needs its flags: see pagecat -h, How to page", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +179,8 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 	switch h := cursorHeader(a.header); {
 	case h != "":
 		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: see pagecat -h, How to page", h)
+	case has(a.obj, "last_seq"):
+		advice += "; its \"last_seq\" looks like a change feed's: see pagecat -h, How to page"
 	case g.more != "":
 		advice += fmt.Sprintf("; %q is true, but the body names no next page: the API may page by a field of the last item (a keyset: see pagecat -h, How to page)", g.more)
 	case g.style == "offset" && g.total == 0 && g.allRepeat(why):
