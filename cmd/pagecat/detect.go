@@ -96,6 +96,9 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 	case o.explain:
 		_, u := second(g.candidates[0])
 		p.urls = append(p.urls, u)
+		if len(g.candidates) > 1 && g.flag != "" {
+			p.how += fmt.Sprintf(" (a guess: an export tries %s in turn)", strings.Join(g.candidates, ", "))
+		}
 		return p, nil
 	case o.take > 0 && len(a.items) >= o.take:
 		_, u := second(g.candidates[0])

@@ -66,7 +66,11 @@ func (o *options) planFlags() string {
 
 // note says what detection found, in one line for -progress.
 func (p *plan) note(o *options) string {
-	s := fmt.Sprintf("style %s, items in %s", o.style, itemsName(o.items))
+	items := itemsName(o.items)
+	if o.style == "ndjson" {
+		items = "each line"
+	}
+	s := fmt.Sprintf("style %s, items in %s", o.style, items)
 	if p.how != "" {
 		s += "; next page: " + p.how
 	}
