@@ -166,7 +166,8 @@ func (g *guessed) chooseItems(a *answer, o *options) error {
 	for _, name := range slices.Sorted(maps.Keys(a.obj)) {
 		add(name, a.obj[name], metaFields[name])
 	}
-	if len(arrays) == 0 { // one level down: HAL's _embedded.records, {"data": {"items": …}}
+	if !slices.ContainsFunc(arrays, func(arr array) bool { return !arr.meta }) {
+		// One level down: HAL's _embedded.records, {"data": {"items": …}}.
 		for _, name := range slices.Sorted(maps.Keys(a.obj)) {
 			var inner map[string]json.RawMessage
 			if json.Unmarshal(a.obj[name], &inner) != nil {
@@ -187,14 +188,18 @@ func (g *guessed) chooseItems(a *answer, o *options) error {
 		return out
 	}
 	all := paths(func(array) bool { return true })
+	// The one array of objects that is not metadata; else the one array
+	// that is not metadata; else the one array.
 	for _, keep := range []func(array) bool{
-		func(arr array) bool { return true },
-		func(arr array) bool { return !arr.meta },
 		func(arr array) bool { return !arr.meta && arr.objects },
+		func(arr array) bool { return !arr.meta },
+		func(arr array) bool { return true },
 	} {
 		if c := paths(keep); len(c) == 1 {
 			g.items = c[0]
 			return nil
+		} else if len(c) > 1 {
+			break
 		}
 	}
 	for _, name := range itemFields {
