@@ -73,7 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.close()
 	if o.style == "ndjson" && !o.slurp {
-		defer s.out.live()()
+		defer s.out.flushLive()()
 	}
 	if st != nil && st.Items > 0 {
 		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
