@@ -20,7 +20,8 @@ type options struct {
 	pageSize, maxPageSize                          int
 	limitParam, offsetParam, tokenParam, pageParam string
 	totalField, hasMoreField, nextField            string
-	totalPagesField                                string
+	totalPagesField, totalHeader                   string
+	explain                                        bool // -explain
 	allowHosts                                     hostList
 	maxBodySize                                    int64
 	maxEmptyPages                                  int
@@ -46,7 +47,7 @@ type options struct {
 	fs     *flag.FlagSet               // to print the resume command
 }
 
-var styles = []string{"offset", "token", "page", "link", "ndjson"}
+var styles = []string{"offset", "token", "page", "link", "nexturl", "ndjson"}
 
 // The bounds of the numeric flags: beyond them a walk's offsets could
 // overflow, or a typo would open thousands of connections.
@@ -66,8 +67,8 @@ var flagGroups = []struct {
 	title string
 	names []string
 }{
-	{"What to fetch", []string{"H", "items", "demo"}},
-	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "total-pages-field", "pages-from-zero", "prefetch"}},
+	{"What to fetch", []string{"H", "items", "demo", "explain"}},
+	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "total-header", "has-more-field", "next-field", "total-pages-field", "pages-from-zero", "prefetch"}},
 	{"Output", []string{"o", "jq", "slurp", "take", "progress"}},
 	{"Resume", []string{"restart", "checkpoint-every", "start-offset", "start-token", "start-page"}},
 	{"Network", []string{"retry", "timeout", "allow-host", "max-body-size", "max-empty-pages"}},
@@ -110,9 +111,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("pagecat", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // run reports errors, on one line
 	fs.Usage = func() {}     // and prints the usage for -h only
-	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty")
+	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty, and checked on the second (nexturl: a next URL or page number in the body)")
 	fs.StringVar(&o.items, "items", "", "the JSON field that holds the items (data, result.items); detected if empty; . (or none) for a bare array")
-	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page, 1 to %d", maxPageSize))
+	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page, 1 to %d (a detected style sends it only where its parameter is known: -limit-param, or echoed by the body)", maxPageSize))
 	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
 	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
 	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
@@ -120,7 +121,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.pageParam, "page-param", "", "query parameter for the page number (default page)")
 	fs.StringVar(&o.totalField, "total-field", "", "JSON field with the total number of items (default total)")
 	fs.StringVar(&o.hasMoreField, "has-more-field", "", "JSON field that is false on the last page (default has_more)")
-	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken)")
+	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken), or with its URL or page number (nexturl style; default next); a dotted path reaches into objects (response_metadata.next_cursor)")
+	fs.StringVar(&o.totalHeader, "total-header", "", "response header with the listing's total (default X-Total-Count, else the total of a Content-Range: 0-99/1234); - for none")
+	fs.BoolVar(&o.explain, "explain", false, "print the plan detected from the first page (style, items, next page, end, the first two requests) and fetch no more")
 	fs.StringVar(&o.totalPagesField, "total-pages-field", "", "JSON field with the number of pages (page style; default total_pages)")
 	fs.BoolVar(&o.pagesFromZero, "pages-from-zero", false, "the API numbers its first page 0, not 1 (page style)")
 	fs.Var(&o.headers, "H", "request header, 'Name: value' with $NAME expanded, or @FILE (repeatable)")

@@ -51,13 +51,23 @@ var fingerprinted = []string{
 
 // detected are the fingerprinted flags that pagecat detects when they are
 // not given: a resumed export takes them from its checkpoint.
-var detected = []string{"style", "items", "next-field"}
+var detected = []string{"style", "items", "next-field", "limit-param", "offset-param", "token-param", "page-param",
+	"total-field", "has-more-field", "total-pages-field", "pages-from-zero"}
+
+// fingerprintedIfSet are fingerprinted flags kept only when set, so that
+// a checkpoint written before they were is not refused.
+var fingerprintedIfSet = []string{"total-pages-field", "pages-from-zero", "total-header"}
 
 // fingerprint returns what identifies o's export.
 func (o *options) fingerprint() map[string]string {
 	m := map[string]string{}
 	for _, name := range fingerprinted {
 		if f := o.fs.Lookup(name); f != nil {
+			m[name] = f.Value.String()
+		}
+	}
+	for _, name := range fingerprintedIfSet {
+		if f := o.fs.Lookup(name); f != nil && f.Value.String() != f.DefValue {
 			m[name] = f.Value.String()
 		}
 	}
@@ -177,7 +187,7 @@ func syncDir(dir string) error {
 // request), and returns why st does not belong to o's export, or "".
 func (o *options) adopt(st *state) string {
 	for _, name := range detected {
-		if f := o.fs.Lookup(name); f.Value.String() == "" {
+		if f := o.fs.Lookup(name); !o.given(name) && st.Command[name] != "" {
 			_ = f.Value.Set(st.Command[name])
 		}
 	}
@@ -241,7 +251,7 @@ func checkTail(f *os.File, size int64) error {
 // if it is a link: the next-page URL of a link walk carries the query
 // parameters of the first, an api_key among them.
 func hideLink(style string, cp pager.Checkpoint) pager.Checkpoint {
-	if style == "link" {
+	if style == "link" || style == "nexturl" {
 		cp.Token = redactURL(cp.Token)
 	}
 	return cp
@@ -251,7 +261,7 @@ func hideLink(style string, cp pager.Checkpoint) pager.Checkpoint {
 // link, put back from the command's URL u.
 func restoreLink(style string, cp pager.Checkpoint, u string) (pager.Checkpoint, error) {
 	head, query, ok := strings.Cut(cp.Token, "?")
-	if style != "link" || !ok || !strings.Contains(query, redacted) {
+	if style != "link" && style != "nexturl" || !ok || !strings.Contains(query, redacted) {
 		return cp, nil
 	}
 	_, given, _ := strings.Cut(u, "?")

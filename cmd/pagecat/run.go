@@ -34,7 +34,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// No Client.Timeout: it would bound whole exchanges and kill a healthy
 	// stream. -timeout bounds the wait for headers and for each read
 	// (Endpoint.HeaderTimeout and IdleTimeout), and the detecting request.
-	client := &http.Client{Transport: net}
+	rp := &replay{next: net} // detection's answers, for the walk
+	defer rp.close()
+	client := &http.Client{Transport: rp}
 	defer client.CloseIdleConnections()
 	prog := newProgress(stderr, o.progress)
 	prog.net = net
@@ -52,12 +54,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	if o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
-		if err := detect(ctx, client, o); err != nil {
+	if o.explain || o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
+		p, err := detect(ctx, client, o, rp)
+		if err != nil {
 			say(stderr, "%s", o.hide(err.Error()))
 			return 1
 		}
-		prog.note("style %s, items in %s", o.style, itemsName(o.items))
+		if o.explain {
+			explain(stdout, o, p)
+			return 0
+		}
+		prog.note("%s", p.note(o))
 	}
 	s, cp, err := newSink(o, st, stdout)
 	if err != nil {
@@ -65,6 +72,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer s.close()
+	if o.style == "ndjson" && !o.slurp {
+		defer s.out.flushLive()()
+	}
 	if st != nil && st.Items > 0 {
 		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
 	}
@@ -186,7 +196,7 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 		AllowHosts: o.allowHosts, MaxBodySize: o.maxBodySize,
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
-		TotalPages: o.totalPagesField, PagesFromZero: o.pagesFromZero,
+		TotalPages: o.totalPagesField, PagesFromZero: o.pagesFromZero, TotalHeader: o.totalHeader,
 	}
 	opts := []pager.Option{
 		pager.Retry(pager.RetryPolicy{Attempts: o.retry}),
@@ -213,6 +223,9 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 		return prefetch(o, pager.PageNumber(fetch, append(opts, pager.StartPage(o.startPage))...))
 	case "link":
 		return prefetch(o, pagerhttp.Link[json.RawMessage](ep, withToken...))
+	case "nexturl":
+		ep.Cursor, ep.NextToken = pagerhttp.BodyField(or(o.nextField, "next")), ""
+		return prefetch(o, pagerhttp.NextURL[json.RawMessage](ep, withToken...))
 	default:
 		return prefetch(o, pager.Offset(pagerhttp.OffsetFetch[json.RawMessage](ep), opts...))
 	}
@@ -269,7 +282,7 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	resume := map[string]string{}
 	switch o.style {
-	case "token", "link":
+	case "token", "link", "nexturl":
 		if pe.Token != "" {
 			resume["start-token"] = pe.Token
 			resume["start-offset"] = fmt.Sprint(pe.Offset)
@@ -324,7 +337,7 @@ func (o *options) repeatedAdvice() string {
 	switch o.style {
 	case "token":
 		return fmt.Sprintf("the server ignores the token parameter %q: set -token-param to the one it reads (cursor? next?)", or(o.tokenParam, "pageToken"))
-	case "link":
+	case "link", "nexturl":
 		return "the server's next links go round in a loop; no flag can mend that"
 	case "page":
 		return fmt.Sprintf("the server ignores the page parameter %q: set -page-param to the one it reads, or -style to how it pages (%s)",
