@@ -177,12 +177,18 @@ func hasVar(value string) bool {
 }
 
 // hide replaces the values of o's headers in msg with REDACTED, but those
-// of headers that are never secret: a server may echo a request's headers
-// in its error message. Short values are left, lest "1" vanish from every
-// message; a value's words are hidden too, such as the token of
+// of headers that are never secret, and those of its URL's secret query
+// parameters: a server may echo a request's headers, or its path and
+// query, in its error message. Short values are left, lest "1" vanish
+// from every message, but for a query parameter's after its name
+// ("api_key=…"); a value's words are hidden too, such as the token of
 // "Bearer <token>".
 func (o *options) hide(msg string) string {
-	var secrets []string
+	pairs, secrets := urlSecrets(o.url)
+	for _, pair := range pairs {
+		name, _, _ := strings.Cut(pair, "=")
+		msg = strings.ReplaceAll(msg, pair, name+"="+redacted)
+	}
 	for name, values := range o.header {
 		if publicHeaders[name] {
 			continue

@@ -46,6 +46,30 @@ func redactQuery(u string) (string, []string) {
 	return s, names
 }
 
+// urlSecrets returns what a server may echo of u's secrets: its secret
+// query parameters as written ("api_key=hunter2"), and their values,
+// written and decoded, with u's password.
+func urlSecrets(u string) (pairs, values []string) {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return nil, nil
+	}
+	if p, ok := parsed.User.Password(); ok {
+		values = append(values, p)
+	}
+	for _, pair := range strings.Split(parsed.RawQuery, "&") {
+		name, v, _ := strings.Cut(pair, "=")
+		if n, err := url.QueryUnescape(name); err != nil || v == "" || !pagerhttp.SecretParam(n) {
+			continue
+		}
+		pairs, values = append(pairs, pair), append(values, v)
+		if d, err := url.QueryUnescape(v); err == nil && d != v {
+			values = append(values, d)
+		}
+	}
+	return pairs, values
+}
+
 // redactPassword redacts the password in the user info of u, a URL
 // without its query.
 func redactPassword(u string) string {
