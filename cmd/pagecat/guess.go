@@ -100,6 +100,7 @@ func guess(a *answer, o *options) (*guessed, error) {
 		return nil, err
 	}
 	g.total = headerTotal(a.header, o.totalHeader)
+	g.setAside(a)
 	switch next, ok := nextLink(a); {
 	case o.style != "" && (a.obj == nil || o.style == "link"):
 		g.style, g.ended = o.style, true
@@ -258,6 +259,22 @@ func (g *guessed) readEnd(a *answer, o *options) {
 			if more {
 				g.more = name
 			}
+		}
+	}
+}
+
+// setAside sets to "-" the flag of each end field the walk reads by
+// default (total, has_more, total_pages) that a's body holds as something
+// the walk cannot read ("total": "42", "has_more": 1): the walk would fail
+// on the very page detection took. A field detection finds of the same
+// kind (readEnd, pageStyle) takes the flag instead.
+func (g *guessed) setAside(a *answer) {
+	for _, f := range []struct {
+		flag, name string
+		into       any
+	}{{"total-field", "total", new(int)}, {"has-more-field", "has_more", new(bool)}, {"total-pages-field", "total_pages", new(int)}} {
+		if raw, ok := lookup(a.obj, f.name); ok && string(raw) != "null" && json.Unmarshal(raw, f.into) != nil {
+			g.set[f.flag] = "-"
 		}
 	}
 }
@@ -435,7 +452,7 @@ func (g *guessed) pageStyle(a *answer, o *options) bool {
 		g.ended = g.ended || tp <= 1
 	}
 	if g.total > 0 {
-		g.end = fmt.Sprintf("the %d items of %q, %s", g.total, g.set["total-field"], g.end)
+		g.end = fmt.Sprintf("the %d items in %s, or %s", g.total, g.totalFrom(), g.end)
 		g.ended = g.ended || len(a.items) >= g.total
 	}
 	g.ended = g.ended || len(a.items) == 0
@@ -453,11 +470,7 @@ func (g *guessed) offsetStyle(a *answer, o *options, name, param string) {
 	g.how = "the offset, sent as -offset-param"
 	g.end = "an empty page"
 	if g.total > 0 {
-		where := fmt.Sprintf("%q", g.set["total-field"])
-		if g.set["total-field"] == "" {
-			where = "the headers"
-		}
-		g.end = fmt.Sprintf("the total in %s (%d items), or an empty page", where, g.total)
+		g.end = fmt.Sprintf("the total in %s (%d items), or an empty page", g.totalFrom(), g.total)
 		g.ended = g.ended || len(a.items) >= g.total
 	}
 	if hm := g.set["has-more-field"]; hm != "" {
@@ -476,6 +489,15 @@ func (g *guessed) offsetStyle(a *answer, o *options, name, param string) {
 	}
 	g.flag, g.startValue, g.emptyDoubt = "offset-param", "0", g.total == 0
 	g.advice = "set -offset-param (and -limit-param) to the server's parameters, or -style and its flags"
+}
+
+// totalFrom says where g's total comes from: a field ("\"count\""), or
+// "the headers".
+func (g *guessed) totalFrom() string {
+	if f := g.set["total-field"]; f != "" && f != "-" {
+		return fmt.Sprintf("%q", f)
+	}
+	return "the headers"
 }
 
 // apply sets o's flags that the user left empty from g.

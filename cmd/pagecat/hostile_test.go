@@ -30,3 +30,67 @@ func TestSecretEchoed(t *testing.T) {
 		}
 	}
 }
+
+// TestEndFieldsOfAnotherType: a total as a string, a has_more of 1, a
+// total_pages as a string are end signals detection cannot read, and
+// passes by; the walk, which reads those names by default, must pass
+// them by too, not fail on the very page detection took.
+func TestEndFieldsOfAnotherType(t *testing.T) {
+	for _, tt := range []struct {
+		label   string
+		handler http.HandlerFunc
+	}{
+		{"total as a string", func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Query().Get("offset") {
+			case "", "0":
+				fmt.Fprint(w, `{"items": [{"id": 1}, {"id": 2}], "total": "3", "offset": 0}`)
+			case "2":
+				fmt.Fprint(w, `{"items": [{"id": 3}], "total": "3", "offset": 2}`)
+			default:
+				fmt.Fprint(w, `{"items": [], "total": "3"}`)
+			}
+		}},
+		{"has_more as a number", func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Query().Get("cursor") {
+			case "":
+				fmt.Fprint(w, `{"data": [{"id": 1}, {"id": 2}], "next_cursor": "b", "has_more": 1}`)
+			default:
+				fmt.Fprint(w, `{"data": [{"id": 3}], "next_cursor": null, "has_more": 0}`)
+			}
+		}},
+		{"total_pages as a string", func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Query().Get("page") {
+			case "", "1":
+				fmt.Fprint(w, `{"items": [{"id": 1}, {"id": 2}], "page": 1, "total_pages": "2"}`)
+			case "2":
+				fmt.Fprint(w, `{"items": [{"id": 3}], "page": 2, "total_pages": "2"}`)
+			default:
+				fmt.Fprint(w, `{"items": [], "page": 3, "total_pages": "2"}`)
+			}
+		}},
+	} {
+		s := serve(t, tt.handler)
+		code, stdout, stderr := pagecat(t, s.URL)
+		if code != 0 || stdout != lines(3) {
+			t.Errorf("%s: got exit %d and %q; stderr:\n%s", tt.label, code, stdout, stderr)
+		}
+	}
+}
+
+// TestExplainHeaderTotal: a total read from the headers is said to come
+// from the headers, not from a field named "" or "-".
+func TestExplainHeaderTotal(t *testing.T) {
+	for _, tt := range []struct{ body, want string }{
+		{`{"items": [{"id": 1}], "page": 1}`, "end:       the 3 items in the headers, or an empty page\n"},
+		{`{"items": [{"id": 1}], "total": "3"}`, "end:       the total in the headers (3 items), or an empty page\n"},
+	} {
+		s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Total-Count", "3")
+			fmt.Fprint(w, tt.body)
+		})
+		code, stdout, stderr := pagecat(t, "-explain", s.URL)
+		if code != 0 || !strings.Contains(stdout, tt.want) {
+			t.Errorf("%s: got exit %d, stdout lacks %q:\n%s%s", tt.body, code, tt.want, stdout, stderr)
+		}
+	}
+}
