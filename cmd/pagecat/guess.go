@@ -179,6 +179,15 @@ func (g *guessed) chooseItems(a *answer, o *options) error {
 			}
 		}
 	}
+	if len(arrays) == 0 {
+		// An empty listing written as null (a Go server's nil slice).
+		for _, name := range itemFields {
+			if raw, ok := a.obj[name]; ok && string(bytes.TrimSpace(raw)) == "null" {
+				g.items = name
+				return nil
+			}
+		}
+	}
 	paths := func(keep func(array) bool) []string {
 		var out []string
 		for _, arr := range arrays {

@@ -94,3 +94,21 @@ func TestExplainHeaderTotal(t *testing.T) {
 		}
 	}
 }
+
+// TestNullItems: a server that writes an empty listing as null (a Go
+// server's nil slice) on a first page that goes on: detection takes the
+// usual items field, though it holds no array, and walks on.
+func TestNullItems(t *testing.T) {
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Query().Get("cursor") {
+		case "":
+			fmt.Fprint(w, `{"items": null, "next_cursor": "a", "filters": null}`)
+		case "a":
+			fmt.Fprint(w, `{"items": [{"id": 1}, {"id": 2}], "next_cursor": null, "filters": null}`)
+		}
+	})
+	code, stdout, stderr := pagecat(t, s.URL)
+	if code != 0 || stdout != lines(2) {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+}
