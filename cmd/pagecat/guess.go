@@ -353,7 +353,8 @@ func nextValue(raw json.RawMessage) (string, string) {
 		switch {
 		case s == "":
 			return "", "null"
-		case strings.Contains(s, "://") || strings.HasPrefix(s, "/") || strings.HasPrefix(s, "?"):
+		case strings.Contains(s, "://") || strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") ||
+			strings.Contains(s, "?"): // a relative URL ("list?page=2"); tokens hold no '?'
 			return s, "url"
 		}
 		return s, "token"

@@ -112,3 +112,25 @@ func TestNullItems(t *testing.T) {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
 	}
 }
+
+// TestRelativeNextURL: a next URL relative to the page's own, without a
+// leading slash ("list?page=2", "./list?page=2"), is a URL, not a token
+// to send back as ?cursor=.
+func TestRelativeNextURL(t *testing.T) {
+	for _, next := range []string{"list?page=2", "./list?page=2", "../api/list?page=2"} {
+		s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			switch {
+			case r.URL.Path != "/api/list":
+				http.NotFound(w, r)
+			case r.URL.Query().Get("page") == "2":
+				fmt.Fprint(w, `{"results": [{"id": 3}], "next": null}`)
+			default:
+				fmt.Fprintf(w, `{"results": [{"id": 1}, {"id": 2}], "next": %q}`, next)
+			}
+		})
+		code, stdout, stderr := pagecat(t, s.URL+"/api/list")
+		if code != 0 || stdout != lines(3) {
+			t.Errorf("%s: got exit %d and %q; stderr:\n%s", next, code, stdout, stderr)
+		}
+	}
+}
