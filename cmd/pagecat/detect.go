@@ -68,7 +68,11 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 		o.style = "ndjson"
 		p.urls = []string{first}
 		if !o.explain {
-			rp.add(o.walkURL("", 0), a)
+			if k := o.walkURL("", 0); startsAsAsked(k, first, o.limitParam) {
+				rp.add(k, a)
+			} else {
+				a.stream.Close() // the walk asks for the stream from its start
+			}
 		}
 		return p, nil
 	}
@@ -114,10 +118,37 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 			rp.add(u, b)
 		}
 	}
-	if !o.explain {
-		rp.add(o.walkURL(o.style, 1), a)
+	if k := o.walkURL(o.style, 1); !o.explain && startsAsAsked(k, first, o.limitParam) {
+		rp.add(k, a)
 	}
 	return p, nil
+}
+
+// startsAsAsked reports whether the walk's first request, for u, asks for
+// what detection's, for asked, did: the same URL, but for the parameters
+// the walk adds at their first values (?offset=0, ?page=1) and the page
+// size's, limitParam. A URL that set one of them otherwise (?page=3, as
+// copied from a browser) asked for a later page than the walk's first.
+func startsAsAsked(u, asked, limitParam string) bool {
+	pu, err := url.Parse(normal(u))
+	if err != nil {
+		return false
+	}
+	pa, err := url.Parse(normal(asked))
+	if err != nil {
+		return false
+	}
+	qu, qa := pu.Query(), pa.Query()
+	pu.RawQuery, pa.RawQuery = "", ""
+	if pu.String() != pa.String() {
+		return false
+	}
+	for name, values := range qa {
+		if name != limitParam && !slices.Equal(qu[name], values) {
+			return false
+		}
+	}
+	return true
 }
 
 // verify asks for the second page under each of g's candidates for the

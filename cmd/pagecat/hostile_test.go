@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -131,6 +132,40 @@ func TestRelativeNextURL(t *testing.T) {
 		code, stdout, stderr := pagecat(t, s.URL+"/api/list")
 		if code != 0 || stdout != lines(3) {
 			t.Errorf("%s: got exit %d and %q; stderr:\n%s", next, code, stdout, stderr)
+		}
+	}
+}
+
+// TestURLStartsPartway: the URL given already asks for a later page
+// (?offset=4, ?page=3, as copied from a browser). The walk starts from
+// the first page, which sets the parameter anew: the answer detection got
+// is not the walk's first page, and must not be replayed as it.
+func TestURLStartsPartway(t *testing.T) {
+	const n, size = 10, 2
+	page := func(w http.ResponseWriter, from int, extra string) {
+		var items []string
+		for id := from + 1; id <= min(from+size, n); id++ {
+			items = append(items, fmt.Sprintf(`{"id": %d}`, id))
+		}
+		fmt.Fprintf(w, `{"items": [%s], %s}`, strings.Join(items, ", "), extra)
+	}
+	for _, tt := range []struct {
+		query   string
+		handler http.HandlerFunc
+	}{
+		{"?offset=4", func(w http.ResponseWriter, r *http.Request) {
+			off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+			page(w, off, fmt.Sprintf(`"offset": %d`, off))
+		}},
+		{"?page=3", func(w http.ResponseWriter, r *http.Request) {
+			p, _ := strconv.Atoi(r.URL.Query().Get("page"))
+			page(w, (max(p, 1)-1)*size, fmt.Sprintf(`"page": %d, "total_pages": %d`, p, n/size))
+		}},
+	} {
+		s := serve(t, tt.handler)
+		code, stdout, stderr := pagecat(t, s.URL+"/"+tt.query)
+		if code != 0 || stdout != lines(n) {
+			t.Errorf("%s: got exit %d and %q; stderr:\n%s", tt.query, code, stdout, stderr)
 		}
 	}
 }
