@@ -64,7 +64,8 @@ func (o *options) planFlags() string {
 	return strings.Join(args, " ")
 }
 
-// note says what detection found, in one line for -progress.
+// note says what detection found, in one line for -progress, fit for a
+// terminal: the guesses it tried quote the server's tokens.
 func (p *plan) note(o *options) string {
 	items := itemsName(o.items)
 	if o.style == "ndjson" {
@@ -77,5 +78,5 @@ func (p *plan) note(o *options) string {
 	if len(p.tried) > 0 {
 		s += " (not: " + strings.Join(p.tried, "; ") + ")"
 	}
-	return s
+	return clean(s)
 }

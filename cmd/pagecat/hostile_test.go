@@ -169,3 +169,22 @@ func TestURLStartsPartway(t *testing.T) {
 		}
 	}
 }
+
+// TestNoteEscaped: the line that says what detection found, and which
+// guesses the second page disproved, quotes the server's token; its
+// control characters are escaped, as in every other line pagecat writes
+// to a terminal.
+func TestNoteEscaped(t *testing.T) {
+	const token = "\x1b]0;pwned\x07\r"
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("pageToken") == token {
+			fmt.Fprint(w, `{"data": [{"id": 2}], "next_cursor": null}`)
+			return
+		}
+		fmt.Fprint(w, `{"data": [{"id": 1}], "next_cursor": "\u001b]0;pwned\u0007\r"}`)
+	})
+	code, stdout, stderr := pagecat(t, "-progress=always", s.URL)
+	if code != 0 || stdout != lines(2) || !strings.Contains(stderr, `(not: cursor=\x1b]0;pwned\x07\r repeats the first page)`) {
+		t.Errorf("got exit %d and %q; stderr:\n%q", code, stdout, stderr)
+	}
+}
