@@ -185,6 +185,10 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 		case len(b.items) > 0 && len(a.items) > 0 && bytes.Equal(b.items[0], a.items[0]):
 			why = append(why, asked+" repeats the first page")
 			continue
+		case len(b.items) == 0 && g.total > len(a.items) && (g.style == "offset" || g.style == "page"):
+			// An empty page ends these walks: here, short of the total.
+			why = append(why, fmt.Sprintf("%s is empty, but the first page's total is %d", asked, g.total))
+			continue
 		case len(b.items) == 0 && g.emptyDoubt:
 			// An empty second page ends the listing, or says that the
 			// server read the parameter as something else (a filter).

@@ -188,3 +188,31 @@ func TestNoteEscaped(t *testing.T) {
 		t.Errorf("got exit %d and %q; stderr:\n%q", code, stdout, stderr)
 	}
 }
+
+// TestFilterWithTotal: a server that reads a parameter it does not know
+// as a filter answers the guess "offset" with an empty page, and a total
+// of 0 for the filtered listing; its first page's total said more follow.
+// The empty page disproves the guess: pagecat goes on to "skip", the
+// server's, instead of ending with the first page and exit 0.
+func TestFilterWithTotal(t *testing.T) {
+	const n = 5
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		skip, _ := strconv.Atoi(q.Get("skip"))
+		q.Del("skip")
+		q.Del("limit")
+		if len(q) > 0 {
+			fmt.Fprint(w, `{"items": [], "total": 0}`)
+			return
+		}
+		var items []string
+		for id := skip + 1; id <= min(skip+2, n); id++ {
+			items = append(items, fmt.Sprintf(`{"id": %d}`, id))
+		}
+		fmt.Fprintf(w, `{"items": [%s], "total": %d}`, strings.Join(items, ", "), n)
+	})
+	code, stdout, stderr := pagecat(t, s.URL)
+	if code != 0 || stdout != lines(n) {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+}
