@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -213,6 +214,22 @@ func TestFilterWithTotal(t *testing.T) {
 	})
 	code, stdout, stderr := pagecat(t, s.URL)
 	if code != 0 || stdout != lines(n) {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// TestShuffledRepeat: a server that ignores the offset parameter and
+// answers the same items in another order each time (no sort) does not
+// pass the second page's check: its items are all the first page's.
+func TestShuffledRepeat(t *testing.T) {
+	var requests atomic.Int32
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		items := []string{`{"id": 1}`, `{"id": 2}`, `{"id": 3}`}
+		k := int(requests.Add(1))
+		fmt.Fprintf(w, `{"items": [%s, %s, %s]}`, items[k%3], items[(k+1)%3], items[(k+2)%3])
+	})
+	code, stdout, stderr := pagecat(t, "-take=20", s.URL)
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "offset=3 repeats the first page") {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
 	}
 }
