@@ -45,8 +45,8 @@ type answer struct {
 	body   []byte        // a page's body
 	stream io.ReadCloser // a stream's body, from its first byte; nil for a page
 
-	obj   map[string]json.RawMessage // a page that is a JSON object; nil for an array
-	items []json.RawMessage          // a page's items, once known
+	obj   *object           // a page that is a JSON object; nil for an array
+	items []json.RawMessage // a page's items, once known
 }
 
 // detect asks for o's URL and sets o's flags that the user left empty

@@ -86,9 +86,11 @@ func guess(a *answer, o *options) (*guessed, error) {
 	body := bytes.TrimSpace(a.body)
 	switch {
 	case len(body) > 0 && body[0] == '{':
-		if err := json.Unmarshal(body, &a.obj); err != nil {
+		obj, err := newObject(body)
+		if err != nil {
 			return nil, fmt.Errorf("decoding the first page: %w", err)
 		}
+		a.obj = obj
 	case len(body) > 0 && body[0] == '[':
 	default:
 		return nil, fmt.Errorf("the first page is neither a JSON object nor an array: it starts %q; set -items and -style", excerpt(string(body), 40))
@@ -164,25 +166,25 @@ func (g *guessed) chooseItems(a *answer, o *options) error {
 		inner := bytes.TrimSpace(t[1:])
 		arrays = append(arrays, array{path, len(inner) > 0 && (inner[0] == '{' || inner[0] == ']'), meta})
 	}
-	for _, name := range slices.Sorted(maps.Keys(a.obj)) {
-		add(name, a.obj[name], metaFields[name])
+	for _, name := range slices.Sorted(maps.Keys(a.obj.fields)) {
+		add(name, a.obj.fields[name], metaFields[name])
 	}
 	if !slices.ContainsFunc(arrays, func(arr array) bool { return !arr.meta }) {
 		// One level down: HAL's _embedded.records, {"data": {"items": …}}.
-		for _, name := range slices.Sorted(maps.Keys(a.obj)) {
-			var inner map[string]json.RawMessage
-			if json.Unmarshal(a.obj[name], &inner) != nil {
+		for _, name := range slices.Sorted(maps.Keys(a.obj.fields)) {
+			inner := a.obj.child(name)
+			if inner == nil {
 				continue
 			}
-			for _, in := range slices.Sorted(maps.Keys(inner)) {
-				add(name+"."+in, inner[in], metaFields[in] || metaFields[name] || name == "meta" || name == "links" || name == "_links")
+			for _, in := range slices.Sorted(maps.Keys(inner.fields)) {
+				add(name+"."+in, inner.fields[in], metaFields[in] || metaFields[name] || name == "meta" || name == "links" || name == "_links")
 			}
 		}
 	}
 	if len(arrays) == 0 {
 		// An empty listing written as null (a Go server's nil slice).
 		for _, name := range itemFields {
-			if raw, ok := a.obj[name]; ok && string(bytes.TrimSpace(raw)) == "null" {
+			if raw, ok := a.obj.fields[name]; ok && string(bytes.TrimSpace(raw)) == "null" {
 				g.items = name
 				return nil
 			}
@@ -236,7 +238,8 @@ func (g *guessed) itemsOf(a *answer) error {
 	}
 	obj := a.obj
 	if obj == nil {
-		if err := json.Unmarshal(a.body, &obj); err != nil {
+		var err error
+		if obj, err = newObject(a.body); err != nil {
 			return fmt.Errorf("the body is not a JSON object with the items at %q: %w", g.items, err)
 		}
 	}
@@ -638,83 +641,6 @@ func candidates(given string, names ...string) []string {
 	return out
 }
 
-// lookup returns the value at path, a dotted path, in obj; a key spelled
-// with dots ("@odata.nextLink") matches whole.
-func lookup(obj map[string]json.RawMessage, path string) (json.RawMessage, bool) {
-	if raw, ok := obj[path]; ok {
-		return raw, true
-	}
-	name, rest, nested := strings.Cut(path, ".")
-	raw, ok := obj[name]
-	if !ok || !nested {
-		return nil, false
-	}
-	var inner map[string]json.RawMessage
-	if json.Unmarshal(raw, &inner) != nil {
-		return nil, false
-	}
-	return lookup(inner, rest)
-}
-
-func has(obj map[string]json.RawMessage, path string) bool {
-	_, ok := lookup(obj, path)
-	return ok
-}
-
-// first returns the first of paths in obj (given alone, if set; "-":
-// none), and its value.
-func first(obj map[string]json.RawMessage, given string, paths []string) (string, json.RawMessage, bool) {
-	if given == "-" {
-		return "", nil, false
-	}
-	if given != "" {
-		paths = []string{given}
-	}
-	for _, p := range paths {
-		if raw, ok := lookup(obj, p); ok {
-			return p, raw, true
-		}
-	}
-	return "", nil, false
-}
-
-// intField returns the first of paths (or given) in obj that holds an
-// integer.
-func intField(obj map[string]json.RawMessage, given string, paths []string) (string, int, bool) {
-	if given == "-" {
-		return "", 0, false
-	}
-	if given != "" {
-		paths = []string{given}
-	}
-	for _, p := range paths {
-		raw, ok := lookup(obj, p)
-		var n int
-		if ok && json.Unmarshal(raw, &n) == nil {
-			return p, n, true
-		}
-	}
-	return "", 0, false
-}
-
-// echo returns the first of fields in obj whose value is the integer
-// want, and the query parameter it suggests.
-func echo(obj map[string]json.RawMessage, fields [][2]string, want string) (string, string) {
-	for _, f := range fields {
-		if raw, ok := lookup(obj, f[0]); ok && string(bytes.TrimSpace(raw)) == want {
-			return f[0], f[1]
-		}
-	}
-	return "", ""
-}
-
-func lastName(path string) string {
-	if i := strings.LastIndexByte(path, '.'); i >= 0 {
-		return path[i+1:]
-	}
-	return path
-}
-
 // nextLink returns the rel="next" target of a's Link header, resolved
 // against a's URL, and whether a has one.
 func nextLink(a *answer) (string, bool) {
@@ -764,20 +690,4 @@ func headerTotal(h http.Header, name string) int {
 		return n
 	}
 	return 0
-}
-
-// fields lists the names of obj's fields.
-func fields(obj map[string]json.RawMessage) string {
-	names := slices.Sorted(maps.Keys(obj))
-	if len(names) > 20 {
-		names = append(names[:20], "…")
-	}
-	return "fields: " + strings.Join(names, ", ")
-}
-
-func excerpt(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -231,5 +232,31 @@ func TestShuffledRepeat(t *testing.T) {
 	code, stdout, stderr := pagecat(t, "-take=20", s.URL)
 	if code != 1 || stdout != "" || !strings.Contains(stderr, "offset=3 repeats the first page") {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+}
+
+// TestGuessDecodesOnce: detection looks for a score of dotted names in
+// "meta", "pagination", "links"…; a server's large "meta" is decoded once,
+// not once for each name: a 50 MB first page took minutes of CPU.
+func TestGuessDecodesOnce(t *testing.T) {
+	const n = 1000
+	var b strings.Builder
+	b.WriteString(`{"items": [{"id": 1}], "meta": {`)
+	for i := range n {
+		fmt.Fprintf(&b, `"k%d": [%d],`, i, i)
+	}
+	b.WriteString(`"page": 1}}`)
+	o, err := parseFlags([]string{"http://x/list"}, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allocs := testing.AllocsPerRun(3, func() {
+		a := &answer{url: "http://x/list", header: http.Header{}, body: []byte(b.String())}
+		if _, err := guess(a, o); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 4*n {
+		t.Errorf("got %.0f allocations for a meta of %d fields, want at most %d: one decoding of it", allocs, n, 4*n)
 	}
 }
