@@ -496,7 +496,7 @@ func (b *bounded) Read(p []byte) (int, error) {
 func isNDJSON(contentType string) bool {
 	mt, _, _ := strings.Cut(contentType, ";")
 	switch strings.TrimSpace(strings.ToLower(mt)) {
-	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines", "application/json-seq":
+	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines":
 		return true
 	}
 	return false

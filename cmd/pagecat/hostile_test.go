@@ -260,3 +260,20 @@ func TestGuessDecodesOnce(t *testing.T) {
 		t.Errorf("got %.0f allocations for a meta of %d fields, want at most %d: one decoding of it", allocs, n, 4*n)
 	}
 }
+
+// TestJSONSeq: application/json-seq (RFC 7464) starts each record with
+// RS (0x1E), which pagecat's streams do not read: it is not taken for
+// NDJSON, to fail on every line and be asked for again and again, but
+// fails once, on its first byte.
+func TestJSONSeq(t *testing.T) {
+	var requests atomic.Int32
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json-seq")
+		fmt.Fprint(w, "\x1e{\"id\": 1}\n\x1e{\"id\": 2}\n")
+	})
+	code, stdout, stderr := pagecat(t, s.URL)
+	if code != 1 || stdout != "" || requests.Load() != 1 || !strings.Contains(stderr, `the body is not JSON (invalid character '\x1e' looking for beginning of value)`) {
+		t.Errorf("got exit %d and %q after %d requests; stderr:\n%s", code, stdout, requests.Load(), stderr)
+	}
+}
