@@ -423,7 +423,7 @@ func read(resp *http.Response, u string, limit int64, stream bool) (a *answer, e
 	}
 	rest := io.MultiReader(dec.Buffered(), br)
 	var c [1]byte
-	var ws []byte
+	newline := false // between the first value and the next byte
 	for {
 		_, err := io.ReadFull(rest, c[:])
 		if err == io.EOF {
@@ -439,9 +439,9 @@ func read(resp *http.Response, u string, limit int64, stream bool) (a *answer, e
 		if !isSpace(c[0]) {
 			break
 		}
-		ws = append(ws, c[0])
+		newline = newline || c[0] == '\n'
 	}
-	if !stream || !bytes.ContainsRune(ws, '\n') || (c[0] != '{' && c[0] != '[') {
+	if !stream || !newline || (c[0] != '{' && c[0] != '[') {
 		return fail(fmt.Errorf("the body holds more after its JSON value: %q", c[:]), false)
 	}
 	// A stream: its first value, a line's end, and the rest as it comes,
