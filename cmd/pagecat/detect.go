@@ -203,6 +203,10 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 				continue
 			}
 		}
+		if next := g.loops(a, b); next != "" {
+			return nil, "", fmt.Errorf("detecting how %s pages: the second page, %s, names as the next page %q, where the walk has been: the server's next page does not move",
+				o.url, strings.TrimSuffix(asked, ","), next)
+		}
 		if flag != "" {
 			_ = o.fs.Set(flag, cand)
 		}

@@ -382,17 +382,8 @@ func (g *guessed) tokenStyle(a *answer, o *options) bool {
 	if !ok {
 		return false
 	}
-	var tok string
-	switch t := bytes.TrimSpace(raw); {
-	case string(t) == "null":
-	case len(t) > 0 && (t[0] == '"' || t[0] >= '0' && t[0] <= '9'):
-		var n json.Number
-		if t[0] == '"' {
-			_ = json.Unmarshal(t, &tok)
-		} else if json.Unmarshal(t, &n) == nil {
-			tok = n.String()
-		}
-	default:
+	tok, ok := tokenValue(raw)
+	if !ok {
 		return false
 	}
 	g.style, g.set["next-field"] = "token", name
@@ -408,6 +399,62 @@ func (g *guessed) tokenStyle(a *answer, o *options) bool {
 	g.startValue = ""
 	g.advice = "set -token-param to the server's token parameter, or -style and its flags"
 	return true
+}
+
+// tokenValue returns the token in raw, a token field's value: a string or
+// a number, "" for null; and false if raw holds no token.
+func tokenValue(raw json.RawMessage) (string, bool) {
+	var tok string
+	switch t := bytes.TrimSpace(raw); {
+	case string(t) == "null":
+	case len(t) > 0 && (t[0] == '"' || t[0] >= '0' && t[0] <= '9'):
+		var n json.Number
+		if t[0] == '"' {
+			_ = json.Unmarshal(t, &tok)
+		} else if json.Unmarshal(t, &n) == nil {
+			tok = n.String()
+		}
+	default:
+		return "", false
+	}
+	return tok, true
+}
+
+// loops returns what b, the second page, names as the next page if that
+// would take the walk back to b or to a, the first page, or "": a token
+// walk asked again with the token b came for, a URL walk sent back. (An
+// empty page that names its own token is a change feed caught up.)
+func (g *guessed) loops(a, b *answer) string {
+	if len(b.items) == 0 {
+		return ""
+	}
+	var next string
+	switch {
+	case g.style == "link":
+		next, _ = nextLink(b)
+	case g.flag != "" && g.style != "token": // a page number or an offset
+		return ""
+	default:
+		obj, err := newObject(b.body)
+		if err != nil {
+			return ""
+		}
+		raw, _ := lookup(obj, g.set["next-field"])
+		if g.style == "token" {
+			next, _ = tokenValue(raw)
+			if next == g.next {
+				return next
+			}
+			return ""
+		}
+		if next, _ = nextValue(raw); next != "" {
+			next = resolve(b.url, next)
+		}
+	}
+	if next != "" && (normal(next) == normal(b.url) || normal(next) == normal(a.url)) {
+		return redactURL(next)
+	}
+	return ""
 }
 
 // tokenParam returns the query parameter an API likely reads the token

@@ -277,3 +277,52 @@ func TestJSONSeq(t *testing.T) {
 		t.Errorf("got exit %d and %q after %d requests; stderr:\n%s", code, stdout, requests.Load(), stderr)
 	}
 }
+
+// TestSecondPageLoops: the second page holds other items than the first,
+// but names as the next page one the walk has been to: its own token
+// again, its own URL, the first page's. The walk would write both pages
+// and then fail, advising for a token a -token-param that the second page
+// had just confirmed. Detection fails instead, before writing.
+func TestSecondPageLoops(t *testing.T) {
+	for _, tt := range []struct {
+		label, want string
+		handler     http.HandlerFunc
+	}{
+		{"token", `the second page, cursor=a, names as the next page "a", where the walk has been`, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("cursor") == "" {
+				fmt.Fprint(w, `{"data": [{"id": 1}, {"id": 2}], "next_cursor": "a"}`)
+				return
+			}
+			fmt.Fprint(w, `{"data": [{"id": 3}, {"id": 4}], "next_cursor": "a"}`)
+		}},
+		{"next URL to itself", `?page=2", where the walk has been`, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("page") == "" {
+				fmt.Fprint(w, `{"results": [{"id": 1}], "next": "?page=2"}`)
+				return
+			}
+			fmt.Fprint(w, `{"results": [{"id": 2}], "next": "/?page=2"}`)
+		}},
+		{"next URL to the first", `/", where the walk has been`, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("page") == "" {
+				fmt.Fprint(w, `{"results": [{"id": 1}], "next": "?page=2"}`)
+				return
+			}
+			fmt.Fprint(w, `{"results": [{"id": 2}], "next": "/"}`)
+		}},
+		{"Link to the first", `/", where the walk has been`, func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("page") == "" {
+				w.Header().Set("Link", `</?page=2>; rel="next"`)
+				fmt.Fprint(w, `[{"id": 1}]`)
+				return
+			}
+			w.Header().Set("Link", `</>; rel="next", </>; rel="first"`)
+			fmt.Fprint(w, `[{"id": 2}]`)
+		}},
+	} {
+		s := serve(t, tt.handler)
+		code, stdout, stderr := pagecat(t, s.URL)
+		if code != 1 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%s: got exit %d and %q; stderr:\n%s", tt.label, code, stdout, stderr)
+		}
+	}
+}
