@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -33,6 +34,14 @@ func Open(ctx context.Context, e Endpoint, target, accept string) (*http.Respons
 		target = e.URL
 	}
 	return c.open(ctx, target, accept)
+}
+
+// NextLink returns the target of the Link header in h with rel="next",
+// resolved against base, as [Link] reads it (a comma in a <URI> or in a
+// quoted parameter does not split links), and whether h has one. It is
+// for a caller that reads a response itself, after [Open].
+func NextLink(h http.Header, base *url.URL) (string, bool) {
+	return nextLink(&http.Response{Header: h, Request: &http.Request{URL: base}})
 }
 
 // open is Open, on c.

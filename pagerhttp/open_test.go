@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +149,29 @@ func TestOpenOrigin(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+}
+
+// TestNextLink reads the Link header as Link walks it: a comma inside a
+// <URI> or a quoted parameter does not split links, rel may list several
+// types, and the target resolves against the base.
+func TestNextLink(t *testing.T) {
+	base, _ := url.Parse("https://api.example.com/v1/items?fields=id,name")
+	for _, tt := range []struct {
+		link, want string
+		ok         bool
+	}{
+		{`</v1/items?fields=id,name&page=2>; rel="next"`, "https://api.example.com/v1/items?fields=id,name&page=2", true},
+		{`<?page=1>; rel="prev first"; title="a, b", <?page=3>; rel="last next"`, "https://api.example.com/v1/items?page=3", true},
+		{`<?page=1>; rel="prev"`, "", false},
+		{``, "", false},
+	} {
+		h := http.Header{}
+		if tt.link != "" {
+			h.Set("Link", tt.link)
+		}
+		got, ok := pagerhttp.NextLink(h, base)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%s: got %q, %v; want %q, %v", tt.link, got, ok, tt.want, tt.ok)
+		}
+	}
 }

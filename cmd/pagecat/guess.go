@@ -691,23 +691,11 @@ func candidates(given string, names ...string) []string {
 // nextLink returns the rel="next" target of a's Link header, resolved
 // against a's URL, and whether a has one.
 func nextLink(a *answer) (string, bool) {
-	for _, h := range a.header.Values("Link") {
-		for _, link := range strings.Split(h, ",") {
-			target, attrs, ok := strings.Cut(link, ">")
-			target, found := strings.CutPrefix(strings.TrimSpace(target), "<")
-			if !ok || !found {
-				continue
-			}
-			for _, param := range strings.Split(attrs, ";") {
-				name, value, _ := strings.Cut(strings.TrimSpace(param), "=")
-				if strings.EqualFold(strings.TrimSpace(name), "rel") && slices.ContainsFunc(strings.Fields(strings.Trim(strings.TrimSpace(value), `"`)),
-					func(rel string) bool { return strings.EqualFold(rel, "next") }) {
-					return resolve(a.url, target), true
-				}
-			}
-		}
+	base, err := url.Parse(a.url)
+	if err != nil {
+		return "", false
 	}
-	return "", false
+	return pagerhttp.NextLink(a.header, base)
 }
 
 // headerTotal returns the listing's total in h, or 0: in the header

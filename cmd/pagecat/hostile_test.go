@@ -326,3 +326,21 @@ func TestSecondPageLoops(t *testing.T) {
 		}
 	}
 }
+
+// TestLinkWithComma: a Link header whose next URL holds a comma
+// (?fields=id,name) is read as the walk reads it, not split at the comma,
+// which lost the link and guessed limit and offset instead.
+func TestLinkWithComma(t *testing.T) {
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "2" {
+			fmt.Fprint(w, `[{"id": 2}]`)
+			return
+		}
+		w.Header().Set("Link", `</?fields=id,name&page=2>; rel="next", </?fields=id,name&page=2>; rel="last"`)
+		fmt.Fprint(w, `[{"id": 1}]`)
+	})
+	code, stdout, stderr := pagecat(t, s.URL+"/?fields=id,name")
+	if code != 0 || stdout != lines(2) {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+}
