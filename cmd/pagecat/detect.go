@@ -118,7 +118,7 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 			rp.add(u, b)
 		}
 	}
-	if k := o.walkURL(o.style, 1); !o.explain && startsAsAsked(k, first, o.limitParam) {
+	if k := o.walkURL(o.style, 1); !o.explain && startsAsAsked(k, first, o.limitName()) {
 		rp.add(k, a)
 	}
 	return p, nil
@@ -127,7 +127,7 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 // startsAsAsked reports whether the walk's first request, for u, asks for
 // what detection's, for asked, did: the same URL, but for the parameters
 // the walk adds at their first values (?offset=0, ?page=1) and the page
-// size's, limitParam. A URL that set one of them otherwise (?page=3, as
+// size's, limitParam, which the walk sets anew. A URL that set one of them otherwise (?page=3, as
 // copied from a browser) asked for a later page than the walk's first.
 func startsAsAsked(u, asked, limitParam string) bool {
 	pu, err := url.Parse(normal(u))

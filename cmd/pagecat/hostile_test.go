@@ -344,3 +344,24 @@ func TestLinkWithComma(t *testing.T) {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
 	}
 }
+
+// TestURLWithPageSize: a URL that sets the page size itself (?limit=2)
+// still has its first page replayed, not asked for twice: the walk sets
+// the page size anew, which asks for the same page.
+func TestURLWithPageSize(t *testing.T) {
+	var requests atomic.Int32
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		var items []string
+		for id := off + 1; id <= min(off+limit, 4); id++ {
+			items = append(items, fmt.Sprintf(`{"id": %d}`, id))
+		}
+		fmt.Fprintf(w, `{"items": [%s], "total": 4}`, strings.Join(items, ", "))
+	})
+	code, stdout, stderr := pagecat(t, s.URL+"/?limit=2")
+	if code != 0 || stdout != lines(4) || requests.Load() != 2 {
+		t.Errorf("got exit %d and %q after %d requests, want 2; stderr:\n%s", code, stdout, requests.Load(), stderr)
+	}
+}
