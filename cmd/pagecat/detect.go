@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -25,6 +23,11 @@ import (
 // guess on the second page, which must hold other items than the first,
 // or end the listing (verify); the walk then gets both answers again from
 // memory (a replay), so that no page is asked for twice.
+//
+// Here is the flow and the second page; answer.go reads the answers,
+// guess.go the first page's items and end signals, nextpage.go each
+// style's next page, object.go a body's fields by dotted path, replay.go
+// hands the answers to the walk.
 
 // A plan is what detection found: o's flags, set where the user left them
 // empty, and how to say so (-explain).
@@ -35,18 +38,6 @@ type plan struct {
 	urls   []string // the walk's first requests, as it sends them
 	tried  []string // guesses the second page disproved
 	answer *answer  // the first answer
-}
-
-// An answer is a 2xx response detection read: a page, whole, or a stream
-// from its first byte.
-type answer struct {
-	url    string // as asked for
-	header http.Header
-	body   []byte        // a page's body
-	stream io.ReadCloser // a stream's body, from its first byte; nil for a page
-
-	obj   *object           // a page that is a JSON object; nil for an array
-	items []json.RawMessage // a page's items, once known
 }
 
 // detect asks for o's URL and sets o's flags that the user left empty
@@ -248,6 +239,120 @@ func allIn(b, a []json.RawMessage) bool {
 	return true
 }
 
+// second returns, unless the first page a ends the listing, a function
+// of a candidate name for the moving parameter that returns the flag it
+// sets and the URL of the second page the walk asks for.
+func (g *guessed) second(o *options, a *answer) func(cand string) (string, string) {
+	if g.ended {
+		return nil
+	}
+	base := func(cand string, v string) string {
+		return walkURL(o.url, map[string]string{cand: v, o.limitName(): limitValue(o)})
+	}
+	switch g.style {
+	case "offset":
+		return func(cand string) (string, string) {
+			if l := limitFor(cand); l != "" && o.limitParam == "" {
+				return g.flag, walkURL(o.url, map[string]string{cand: strconv.Itoa(len(a.items)), l: limitValue(o)})
+			}
+			return g.flag, base(cand, strconv.Itoa(len(a.items)))
+		}
+	case "page":
+		return func(cand string) (string, string) { return g.flag, base(cand, strconv.Itoa(g.pageFrom+1)) }
+	case "token":
+		return func(cand string) (string, string) { return g.flag, base(cand, g.next) }
+	case "nexturl":
+		if g.flag != "" { // a page number
+			return func(cand string) (string, string) {
+				return g.flag, walkURL(o.walkURL("nexturl", 1), map[string]string{cand: g.next})
+			}
+		}
+		fallthrough
+	default: // a URL
+		return func(string) (string, string) { return "", resolve(a.url, g.next) }
+	}
+}
+
+// probe asks for the first page with the parameter cand at its first
+// value, and reports whether it starts with the first page's first item.
+func (g *guessed) probe(ctx context.Context, client *http.Client, o *options, a *answer, cand string) (bool, error) {
+	if len(a.items) == 0 {
+		return true, nil
+	}
+	b, err := get(ctx, client, o, walkURL(o.url, map[string]string{cand: g.startValue, o.limitName(): limitValue(o)}), false)
+	var he *pagerhttp.HTTPError
+	if errors.As(err, &he) && he.StatusCode/100 == 4 && he.StatusCode != http.StatusTooManyRequests {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if err := g.itemsOf(b); err != nil {
+		return false, nil
+	}
+	return len(b.items) > 0 && bytes.Equal(b.items[0], a.items[0]), nil
+}
+
+// loops returns what b, the second page, names as the next page if that
+// would take the walk back to b or to a, the first page, or "": a token
+// walk asked again with the token b came for, a URL walk sent back. (An
+// empty page that names its own token is a change feed caught up.)
+func (g *guessed) loops(a, b *answer) string {
+	if len(b.items) == 0 {
+		return ""
+	}
+	var next string
+	switch {
+	case g.style == "link":
+		next, _ = nextLink(b)
+	case g.flag != "" && g.style != "token": // a page number or an offset
+		return ""
+	default:
+		obj, err := newObject(b.body)
+		if err != nil {
+			return ""
+		}
+		raw, _ := lookup(obj, g.set["next-field"])
+		if g.style == "token" {
+			next, _ = tokenValue(raw)
+			if next == g.next {
+				return next
+			}
+			return ""
+		}
+		if next, _ = nextValue(raw); next != "" {
+			next = resolve(b.url, next)
+		}
+	}
+	if next != "" && (normal(next) == normal(b.url) || normal(next) == normal(a.url)) {
+		return redactURL(next)
+	}
+	return ""
+}
+
+// limitFor returns the page size's parameter that goes with the offset
+// parameter cand, if it is not limit: json-server 0.17's _start and
+// _limit.
+func limitFor(cand string) string {
+	if cand == "_start" {
+		return "_limit"
+	}
+	return ""
+}
+
+// limitName is the page size's query parameter of o's walk.
+func (o *options) limitName() string {
+	switch o.style {
+	case "offset":
+		return or(o.limitParam, "limit")
+	case "page", "link":
+		return or(o.limitParam, "per_page")
+	case "token":
+		return or(o.limitParam, "pageSize")
+	}
+	return o.limitParam
+}
+
 // cursorHeader returns the name of a header of h that looks like it holds
 // the next page's cursor (X-Next-Cursor, X-Nomad-NextToken,
 // x-ms-continuation-NextPartitionKey), or "".
@@ -374,136 +479,6 @@ func detectError(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// readError is an error reading an answer's body: retryable if the body
-// was cut short.
-type readError struct {
-	err       error
-	retryable bool
-}
-
-func (e *readError) Error() string   { return e.err.Error() }
-func (e *readError) Unwrap() error   { return e.err }
-func (e *readError) Retryable() bool { return e.retryable }
-
-// read reads resp, the answer to a request for u: a page, of at most max
-// bytes, or if stream, a stream of JSON lines (by its Content-Type, or by
-// a second JSON value after the first), of which it reads no more than the
-// first value and the first byte of the second. It closes resp's body,
-// but a stream's.
-func read(resp *http.Response, u string, limit int64, stream bool) (a *answer, err error) {
-	a = &answer{url: u, header: resp.Header}
-	if stream && isNDJSON(resp.Header.Get("Content-Type")) {
-		a.stream = resp.Body
-		return a, nil
-	}
-	defer func() {
-		if a == nil || a.stream == nil {
-			resp.Body.Close()
-		}
-	}()
-	fail := func(err error, retryable bool) (*answer, error) {
-		return nil, &readError{fmt.Errorf("GET %s: %w", redactURL(u), err), retryable}
-	}
-	lim := &bounded{r: resp.Body, n: limit}
-	br := bufio.NewReader(lim)
-	dec := json.NewDecoder(br)
-	var first json.RawMessage
-	if err := dec.Decode(&first); err != nil {
-		var se *json.SyntaxError
-		switch {
-		case errors.Is(err, errTooLarge):
-			return fail(fmt.Errorf("%w: more than %d bytes (-max-body-size)", pagerhttp.ErrBodyTooLarge, limit), false)
-		case errors.Is(err, io.EOF):
-			return fail(errors.New("the body is empty, not JSON"), false)
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			return fail(errors.New("the body ends inside its JSON: cut short"), true)
-		case errors.As(err, &se):
-			return fail(fmt.Errorf("the body is not JSON (%v): it starts %q", err, start(dec, br)), false)
-		}
-		var r interface{ Retryable() bool }
-		return fail(err, !errors.As(err, &r) || r.Retryable())
-	}
-	rest := io.MultiReader(dec.Buffered(), br)
-	var c [1]byte
-	newline := false // between the first value and the next byte
-	for {
-		_, err := io.ReadFull(rest, c[:])
-		if err == io.EOF {
-			a.body = first // a page: one JSON value
-			return a, nil
-		}
-		if err != nil {
-			if errors.Is(err, errTooLarge) {
-				return fail(fmt.Errorf("%w: more than %d bytes (-max-body-size)", pagerhttp.ErrBodyTooLarge, limit), false)
-			}
-			return fail(err, true)
-		}
-		if !isSpace(c[0]) {
-			break
-		}
-		newline = newline || c[0] == '\n'
-	}
-	if !stream || !newline || (c[0] != '{' && c[0] != '[') {
-		return fail(fmt.Errorf("the body holds more after its JSON value: %q", c[:]), false)
-	}
-	// A stream: its first value, a line's end, and the rest as it comes,
-	// with no bound on its size (its lines have pager's).
-	lim.n = -1
-	a.stream = readCloser{io.MultiReader(bytes.NewReader(append(first, '\n')), bytes.NewReader(c[:]), rest), resp.Body}
-	return a, nil
-}
-
-// start returns the first bytes of a body that did not decode.
-func start(dec *json.Decoder, br *bufio.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(io.MultiReader(dec.Buffered(), br), 40))
-	return string(b)
-}
-
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-var errTooLarge = errors.New("too large")
-
-// bounded reads at most n bytes of r (n < 0: all), and fails past them.
-type bounded struct {
-	r io.Reader
-	n int64
-}
-
-func (b *bounded) Read(p []byte) (int, error) {
-	if b.n < 0 {
-		return b.r.Read(p)
-	}
-	if b.n == 0 {
-		var one [1]byte
-		n, err := b.r.Read(one[:])
-		if n > 0 {
-			return 0, errTooLarge
-		}
-		return 0, err
-	}
-	if int64(len(p)) > b.n {
-		p = p[:b.n]
-	}
-	n, err := b.r.Read(p)
-	b.n -= int64(n)
-	return n, err
-}
-
-// isNDJSON reports whether a Content-Type names a stream of JSON lines.
-func isNDJSON(contentType string) bool {
-	mt, _, _ := strings.Cut(contentType, ";")
-	switch strings.TrimSpace(strings.ToLower(mt)) {
-	case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines", "application/jsonlines":
-		return true
-	}
-	return false
 }
 
 // given reports whether the flag name was set on the command line.
