@@ -160,7 +160,7 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 			// page, and says how to allow it.
 			return nil, u, nil
 		case errors.As(err, &he) && he.StatusCode/100 == 4 && len(g.candidates) > 1 && he.StatusCode != http.StatusTooManyRequests:
-			why = append(why, fmt.Sprintf("%s=%s: %s", cand, queryValue(u, cand), excerpt(he.Status, 60)))
+			why = append(why, fmt.Sprintf("%s=%s: %s", cand, excerpt(queryValue(u, cand), 40), excerpt(he.Status, 60)))
 			continue
 		case err != nil:
 			return nil, "", err
@@ -168,9 +168,9 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 		if err := g.itemsOf(b); err != nil {
 			return nil, "", fmt.Errorf("the second page, %s: %w", redactURL(u), err)
 		}
-		asked := fmt.Sprintf("%s=%s", cand, queryValue(u, cand))
+		asked := fmt.Sprintf("%s=%s", cand, excerpt(queryValue(u, cand), 40))
 		if cand == "" {
-			asked = "the next page, " + redactURL(u) + ","
+			asked = "the next page, " + excerpt(redactURL(u), 200) + ","
 		}
 		switch {
 		case len(b.items) > 0 && len(a.items) > 0 && (bytes.Equal(b.items[0], a.items[0]) || allIn(b.items, a.items)):
@@ -196,7 +196,7 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 		}
 		if next := g.loops(a, b); next != "" {
 			return nil, "", fmt.Errorf("detecting how %s pages: the second page, %s, names as the next page %q, where the walk has been: the server's next page does not move",
-				o.url, strings.TrimSuffix(asked, ","), next)
+				o.url, strings.TrimSuffix(asked, ","), excerpt(next, 200))
 		}
 		if flag != "" {
 			_ = o.fs.Set(flag, cand)

@@ -218,7 +218,7 @@ func (g *guessed) chooseItems(a *answer, o *options) error {
 	if len(all) == 0 {
 		return fmt.Errorf("no field of the first page holds an array (%s); set -items to the field that holds the items, and -style", fields(a.obj))
 	}
-	return fmt.Errorf("several fields of the first page hold arrays (%s); set -items to the one that holds the items", strings.Join(all, ", "))
+	return fmt.Errorf("several fields of the first page hold arrays (%s); set -items to the one that holds the items", list(all))
 }
 
 // itemsOf sets a.items from a's body, at g.items.

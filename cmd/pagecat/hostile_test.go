@@ -365,3 +365,37 @@ func TestURLWithPageSize(t *testing.T) {
 		t.Errorf("got exit %d and %q after %d requests, want 2; stderr:\n%s", code, stdout, requests.Load(), stderr)
 	}
 }
+
+// TestFieldNamesBounded: the names of a first page's fields, quoted in a
+// detection error, are bounded in number and length: a server's body of
+// ten thousand arrays, or of one name a megabyte long, makes a line of
+// stderr, not megabytes of it.
+func TestFieldNamesBounded(t *testing.T) {
+	var many strings.Builder
+	many.WriteString("{")
+	for i := range 10000 {
+		fmt.Fprintf(&many, `"a%d": [], `, i)
+	}
+	many.WriteString(`"z": []}`)
+	long := fmt.Sprintf(`{%q: 1}`, strings.Repeat("x", 1<<20))
+	for _, body := range []string{many.String(), long} {
+		s := serve(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, body) })
+		code, stdout, stderr := pagecat(t, s.URL)
+		if code != 1 || stdout != "" || len(stderr) > 2000 {
+			t.Errorf("got exit %d, %d bytes of stderr:\n%.300s…", code, len(stderr), stderr)
+		}
+	}
+}
+
+// TestLongTokenBounded: a token of a megabyte, quoted by the guesses that
+// failed, is cut short in the message.
+func TestLongTokenBounded(t *testing.T) {
+	token := strings.Repeat("t", 1<<20)
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"data": [{"id": 1}], "next_cursor": %q}`, token)
+	})
+	code, stdout, stderr := pagecat(t, s.URL)
+	if code != 1 || stdout != "" || len(stderr) > 2000 || !strings.Contains(stderr, "repeats the first page") {
+		t.Errorf("got exit %d, %d bytes of stderr:\n%.300s…", code, len(stderr), stderr)
+	}
+}

@@ -121,11 +121,21 @@ func lastName(path string) string {
 
 // fields lists the names of obj's fields.
 func fields(obj *object) string {
-	names := slices.Sorted(maps.Keys(obj.fields))
-	if len(names) > 20 {
-		names = append(names[:20], "…")
+	return "fields: " + list(slices.Sorted(maps.Keys(obj.fields)))
+}
+
+// list joins the first 20 of names, a server's field names, each cut to
+// 40 bytes, for a message.
+func list(names []string) string {
+	var out []string
+	for i, n := range names {
+		if i == 20 {
+			out = append(out, "…")
+			break
+		}
+		out = append(out, excerpt(n, 40))
 	}
-	return "fields: " + strings.Join(names, ", ")
+	return strings.Join(out, ", ")
 }
 
 func excerpt(s string, n int) string {
