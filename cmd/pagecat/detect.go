@@ -172,27 +172,13 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 		if cand == "" {
 			asked = "the next page, " + excerpt(redactURL(u), 200) + ","
 		}
-		switch {
-		case len(b.items) > 0 && len(a.items) > 0 && (bytes.Equal(b.items[0], a.items[0]) || allIn(b.items, a.items)):
-			why = append(why, asked+" repeats the first page")
+		reason, err := g.disproves(ctx, client, o, a, b, cand)
+		if err != nil {
+			return nil, "", err
+		}
+		if reason != "" {
+			why = append(why, asked+reason)
 			continue
-		case len(b.items) == 0 && g.total > len(a.items) && (g.style == "offset" || g.style == "page"):
-			// An empty page ends these walks: here, short of the total.
-			why = append(why, fmt.Sprintf("%s is empty, but the first page's total is %d", asked, g.total))
-			continue
-		case len(b.items) == 0 && g.emptyDoubt:
-			// An empty second page ends the listing, or says that the
-			// server read the parameter as something else (a filter).
-			// Asked from the start with it, a server that pages by it
-			// answers the first page again.
-			ok, err := g.probe(ctx, client, o, a, cand)
-			if err != nil {
-				return nil, "", err
-			}
-			if !ok {
-				why = append(why, fmt.Sprintf("%s is empty, and %s=%s does not start with the first page's first item", asked, cand, g.startValue))
-				continue
-			}
 		}
 		if next := g.loops(a, b); next != "" {
 			return nil, "", fmt.Errorf("detecting how %s pages: the second page, %s, names as the next page %q, where the walk has been: the server's next page does not move",
@@ -208,10 +194,40 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 		p.tried = why
 		return b, u, nil
 	}
+	return nil, "", g.unconfirmed(o, a, why)
+}
+
+// disproves returns why b, the second page asked for with the parameter
+// cand, disproves the guess (" repeats the first page"), or "".
+func (g *guessed) disproves(ctx context.Context, client *http.Client, o *options, a, b *answer, cand string) (string, error) {
+	switch {
+	case len(b.items) > 0 && len(a.items) > 0 && (bytes.Equal(b.items[0], a.items[0]) || allIn(b.items, a.items)):
+		return " repeats the first page", nil
+	case len(b.items) == 0 && g.total > len(a.items) && (g.style == "offset" || g.style == "page"):
+		// An empty page ends these walks: here, short of the total.
+		return fmt.Sprintf(" is empty, but the first page's total is %d", g.total), nil
+	case len(b.items) == 0 && g.emptyDoubt:
+		// An empty second page ends the listing, or says that the server
+		// read the parameter as something else (a filter). Asked from the
+		// start with it, a server that pages by it answers the first page
+		// again.
+		ok, err := g.probe(ctx, client, o, a, cand)
+		if err != nil || ok {
+			return "", err
+		}
+		return fmt.Sprintf(" is empty, and %s=%s does not start with the first page's first item", cand, g.startValue), nil
+	}
+	return "", nil
+}
+
+// unconfirmed is the error of a guess that no candidate confirmed, why
+// says how each failed: it names the flags to set, and what the first
+// page a hinted at.
+func (g *guessed) unconfirmed(o *options, a *answer, why []string) error {
 	advice := g.advice
 	switch h := cursorHeader(a.header); {
 	case h != "":
-		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: see pagecat -h, How to page", h)
+		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: see pagecat -h, How to page", excerpt(h, 60))
 	case has(a.obj, "last_seq"):
 		advice += "; its \"last_seq\" looks like a change feed's: see pagecat -h, How to page"
 	case g.more != "":
@@ -219,7 +235,7 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 	case g.style == "offset" && g.total == 0 && g.allRepeat(why):
 		advice += fmt.Sprintf("; if the URL is a file, or a listing of one page, its %d items are all of it: add -style link (which follows Link headers only) to export them", len(a.items))
 	}
-	return nil, "", fmt.Errorf("detecting how %s pages: it looks like %s, but the second page did not confirm it (%s); %s",
+	return fmt.Errorf("detecting how %s pages: it looks like %s, but the second page did not confirm it (%s); %s",
 		o.url, g.what, strings.Join(why, "; "), advice)
 }
 
