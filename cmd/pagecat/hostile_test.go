@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -397,5 +398,32 @@ func TestLongTokenBounded(t *testing.T) {
 	code, stdout, stderr := pagecat(t, s.URL)
 	if code != 1 || stdout != "" || len(stderr) > 2000 || !strings.Contains(stderr, "repeats the first page") {
 		t.Errorf("got exit %d, %d bytes of stderr:\n%.300s…", code, len(stderr), stderr)
+	}
+}
+
+// TestReplayHoldsBodies: the answers kept for the walk hold their bodies
+// only, not what detection decoded of them (fields, items, the objects
+// nested in them: several times a body, up to -max-body-size each).
+func TestReplayHoldsBodies(t *testing.T) {
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+		fmt.Fprintf(w, `{"items": [{"id": %d}], "meta": {"total": 3}}`, off+1)
+	})
+	o, err := parseFlags([]string{s.URL}, os.LookupEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &replay{next: http.DefaultTransport}
+	defer rp.close()
+	if _, err := detect(context.Background(), &http.Client{Transport: rp}, o, rp); err != nil {
+		t.Fatal(err)
+	}
+	if len(rp.answers) != 2 {
+		t.Fatalf("got %d answers kept, want 2", len(rp.answers))
+	}
+	for u, a := range rp.answers {
+		if a.body == nil || a.obj != nil || a.items != nil {
+			t.Errorf("%s: kept %d bytes of body, fields %v, %d items; want the body only", u, len(a.body), a.obj != nil, len(a.items))
+		}
 	}
 }

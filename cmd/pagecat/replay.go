@@ -19,14 +19,15 @@ type replay struct {
 	answers map[string]*answer // by URL, normalized
 }
 
-// add registers a as the answer to the walk's request for u.
+// add registers a as the answer to the walk's request for u: its header
+// and body, or its stream, not what detection decoded of it.
 func (rp *replay) add(u string, a *answer) {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	if rp.answers == nil {
 		rp.answers = map[string]*answer{}
 	}
-	rp.answers[normal(u)] = a
+	rp.answers[normal(u)] = &answer{url: a.url, header: a.header, body: a.body, stream: a.stream}
 }
 
 // take returns, and forgets, the answer registered for u, if any.
