@@ -1,0 +1,222 @@
+package pager
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"slices"
+)
+
+// A Watermark is how far an incremental export has got through a listing,
+// by a field of its items that grows as items are added or updated — an
+// updated_at, a sequence number, an id: Value is the greatest value of the
+// field among the items delivered, and Keys the keys of the delivered items
+// whose value is exactly Value. The next run delivers only the items past
+// the watermark: those of a greater value, and those of an equal value
+// whose key is not in Keys. So an item that comes in at the watermark's
+// value after a run — in the same second as the last one it delivered — is
+// neither lost nor delivered twice.
+//
+// The zero Watermark (a zero Value and no Keys) is no watermark: every item
+// is past it. A Watermark marshals to JSON as {"value":…,"keys":[…]}; the
+// order of Keys is not significant.
+//
+// A watermark relies on the field growing: an item added or updated with a
+// value below the watermark of a run already committed (a clock behind the
+// others, a time set by the client) is never seen by a later run.
+type Watermark[V cmp.Ordered] struct {
+	Value V        `json:"value"`
+	Keys  []string `json:"keys"`
+}
+
+// IsZero reports whether w is the zero Watermark, which every item is past.
+func (w Watermark[V]) IsZero() bool {
+	var zero V
+	return w.Value == zero && len(w.Keys) == 0
+}
+
+// Past reports whether an item of the given value and key is past w: its
+// value is greater than w.Value, or equal to it with a key not in w.Keys.
+// Every item is past the zero Watermark.
+func (w Watermark[V]) Past(value V, key string) bool {
+	if w.IsZero() {
+		return true
+	}
+	switch cmp.Compare(value, w.Value) {
+	case 1:
+		return true
+	case 0:
+		return !slices.Contains(w.Keys, key)
+	}
+	return false
+}
+
+// Max returns the greater of w and o: the one of the greater Value, or if
+// their Values are equal, that Value with the keys of both. It merges the
+// watermarks of the partitions of a run into the run's; the zero Watermark
+// is less than any other. The result shares no memory with w or o.
+func (w Watermark[V]) Max(o Watermark[V]) Watermark[V] {
+	switch {
+	case o.IsZero():
+		return w.clone()
+	case w.IsZero():
+		return o.clone()
+	}
+	switch cmp.Compare(w.Value, o.Value) {
+	case 1:
+		return w.clone()
+	case -1:
+		return o.clone()
+	}
+	keys := slices.Concat(w.Keys, o.Keys)
+	slices.Sort(keys)
+	return Watermark[V]{Value: w.Value, Keys: slices.Compact(keys)}
+}
+
+func (w Watermark[V]) clone() Watermark[V] {
+	return Watermark[V]{Value: w.Value, Keys: slices.Clone(w.Keys)}
+}
+
+// Since returns the items of seq past mark (see [Watermark.Past]), for an
+// incremental run: the next one walks only what this one did not deliver.
+// value and key return an item's watermark field and a key that tells it
+// from the others (an id). Before it yields each item, Since folds it into
+// *next, which then holds the watermark of the items delivered: start
+// *next at mark (or, resuming a partition, at the one saved for it: see
+// [SaveMark]), save it with the walk's checkpoint once the item is
+// processed, and commit it as the next run's mark once every partition of
+// the run has finished ([NextMark]). Committing it sooner would lose the
+// items of the partitions not yet walked that are below it.
+//
+// Since walks all of seq: pair it with a fetch that asks the server for
+// the items from mark.Value on (an inclusive filter, ?updated_since=
+// mark.Value, so that the items at the watermark's value come and the keys
+// drop those already delivered), or use [SinceDescending] on a listing
+// sorted by the field, greatest first. Errors pass through; the first
+// ends the sequence.
+//
+// Since panics if value, key or next is nil.
+func Since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], value func(T) V, key func(T) string, next *Watermark[V]) iter.Seq2[T, error] {
+	return since(seq, mark, value, key, next, false)
+}
+
+// SinceDescending is [Since] for a listing sorted by the watermark field,
+// greatest first (?sort=-updated_at): it ends the walk at the first item
+// below mark.Value, so that no page past the watermark is fetched. Items
+// of equal values may come in any order among themselves.
+//
+// SinceDescending panics if value, key or next is nil.
+func SinceDescending[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], value func(T) V, key func(T) string, next *Watermark[V]) iter.Seq2[T, error] {
+	return since(seq, mark, value, key, next, true)
+}
+
+func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], value func(T) V, key func(T) string, next *Watermark[V], descending bool) iter.Seq2[T, error] {
+	if value == nil || key == nil || next == nil {
+		panic("pager: Since or SinceDescending with a nil value func, key func or *Watermark")
+	}
+	return func(yield func(T, error) bool) {
+		var at keySet[V] // the keys of *next, once an item has raised it
+		for v, err := range seq {
+			if err != nil {
+				yield(v, err)
+				return
+			}
+			val, k := value(v), key(v)
+			if !mark.Past(val, k) {
+				if descending && !mark.IsZero() && cmp.Less(val, mark.Value) {
+					return
+				}
+				continue
+			}
+			at.fold(next, val, k)
+			if !yield(v, nil) {
+				return
+			}
+		}
+	}
+}
+
+// keySet folds items into a Watermark without copying its Keys for each:
+// it copies them once, on the first item, and keeps a set of them beside.
+type keySet[V cmp.Ordered] struct {
+	owned bool            // next.Keys is ours to append to
+	set   map[string]bool // next.Keys, once owned
+}
+
+// fold raises *next to take in an item of the given value and key.
+func (s *keySet[V]) fold(next *Watermark[V], val V, key string) {
+	if !next.IsZero() && cmp.Less(val, next.Value) {
+		return
+	}
+	if next.IsZero() || cmp.Less(next.Value, val) {
+		next.Value, next.Keys = val, []string{key}
+		s.owned, s.set = true, map[string]bool{key: true}
+		return
+	}
+	if !s.owned {
+		next.Keys = slices.Clone(next.Keys)
+		s.owned, s.set = true, make(map[string]bool, len(next.Keys)+1)
+		for _, k := range next.Keys {
+			s.set[k] = true
+		}
+	}
+	if !s.set[key] {
+		s.set[key] = true
+		next.Keys = append(next.Keys, key)
+	}
+}
+
+// SaveMark is [Progress.Save] for an incremental run: with partition p's
+// checkpoint, it records next, the watermark of the items p delivered so
+// far (see [Since]), so that the run's new watermark takes them in even
+// if p is resumed in another process. It panics if p is not in the plan.
+func SaveMark[V cmp.Ordered](pr *Progress, p Partition, cp Checkpoint, next Watermark[V]) {
+	data, err := json.Marshal(next)
+	if err != nil {
+		panic(fmt.Sprintf("pager: SaveMark: %v", err)) // a cmp.Ordered value always marshals
+	}
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	s := pr.state(p, "SaveMark")
+	s.Checkpoint, s.Mark = cp, data
+}
+
+// MarkAt returns the watermark [SaveMark] saved for partition p, or the
+// zero Watermark if none was: where to start the *next of a resumed
+// partition's [Since]. It returns an error if the saved watermark does not
+// decode as a Watermark[V], and panics if p is not in the plan.
+func MarkAt[V cmp.Ordered](pr *Progress, p Partition) (Watermark[V], error) {
+	pr.mu.Lock()
+	data := pr.state(p, "MarkAt").Mark
+	pr.mu.Unlock()
+	var w Watermark[V]
+	if data == nil {
+		return w, nil
+	}
+	if err := json.Unmarshal(data, &w); err != nil {
+		return Watermark[V]{}, fmt.Errorf("pager: watermark of partition %s: %w", p, err)
+	}
+	return w, nil
+}
+
+// NextMark returns the watermark to commit once every partition of pr has
+// finished: mark, the run's, raised by the watermark each partition saved
+// with [SaveMark]. It returns an error wrapping [ErrNotDone] if a partition
+// has not finished — committing then would lose the items below the new
+// watermark in the partitions not yet walked — or if a saved watermark
+// does not decode as a Watermark[V].
+func NextMark[V cmp.Ordered](pr *Progress, mark Watermark[V]) (Watermark[V], error) {
+	if left := pr.Remaining(); len(left) > 0 {
+		return Watermark[V]{}, fmt.Errorf("%w: %d left, the first %s", ErrNotDone, len(left), left[0])
+	}
+	next := mark.clone()
+	for _, p := range pr.Partitions() {
+		w, err := MarkAt[V](pr, p)
+		if err != nil {
+			return Watermark[V]{}, err
+		}
+		next = next.Max(w)
+	}
+	return next, nil
+}
