@@ -216,7 +216,11 @@ func TestPartitionedExportKilled(t *testing.T) {
 		}
 		return page, nil
 	}
-	for round := range 60 {
+	rounds := 60
+	if raceEnabled {
+		rounds = 15
+	}
+	for round := range rounds {
 		timed := round%2 == 1
 		var plan []pager.Partition
 		if timed {

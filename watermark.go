@@ -52,6 +52,22 @@ func (w Watermark[V]) Past(value V, key string) bool {
 	return false
 }
 
+// pastFunc returns [Watermark.Past] with a set of w.Keys made once, for a
+// watermark that many items share the value of.
+func (w Watermark[V]) pastFunc() func(V, string) bool {
+	if len(w.Keys) < 8 {
+		return w.Past
+	}
+	keys := make(map[string]bool, len(w.Keys))
+	for _, k := range w.Keys {
+		keys[k] = true
+	}
+	return func(value V, key string) bool {
+		c := cmp.Compare(value, w.Value)
+		return c > 0 || c == 0 && !keys[key]
+	}
+}
+
 // Max returns the greater of w and o: the one of the greater Value, or if
 // their Values are equal, that Value with the keys of both. It merges the
 // watermarks of the partitions of a run into the run's; the zero Watermark
@@ -116,6 +132,7 @@ func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 		panic("pager: Since or SinceDescending with a nil value func, key func or *Watermark")
 	}
 	return func(yield func(T, error) bool) {
+		past := mark.pastFunc()
 		var at keySet[V] // the keys of *next, once an item has raised it
 		for v, err := range seq {
 			if err != nil {
@@ -123,7 +140,7 @@ func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 				return
 			}
 			val, k := value(v), key(v)
-			if !mark.Past(val, k) {
+			if !past(val, k) {
 				if descending && !mark.IsZero() && cmp.Less(val, mark.Value) {
 					return
 				}
