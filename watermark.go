@@ -30,6 +30,19 @@ type Watermark[V cmp.Ordered] struct {
 	Keys  []string `json:"keys"`
 }
 
+// MarshalJSON implements [json.Marshaler]: {"value":…,"keys":[…]}, with
+// "keys":[] rather than null when there are none.
+func (w Watermark[V]) MarshalJSON() ([]byte, error) {
+	keys := w.Keys
+	if keys == nil {
+		keys = []string{}
+	}
+	return json.Marshal(struct {
+		Value V        `json:"value"`
+		Keys  []string `json:"keys"`
+	}{w.Value, keys})
+}
+
 // IsZero reports whether w is the zero Watermark, which every item is past.
 func (w Watermark[V]) IsZero() bool {
 	var zero V
@@ -97,13 +110,14 @@ func (w Watermark[V]) clone() Watermark[V] {
 // Since returns the items of seq past mark (see [Watermark.Past]), for an
 // incremental run: the next one walks only what this one did not deliver.
 // value and key return an item's watermark field and a key that tells it
-// from the others (an id). Before it yields each item, Since folds it into
-// *next, which then holds the watermark of the items delivered: start
-// *next at mark (or, resuming a partition, at the one saved for it: see
-// [SaveMark]), save it with the walk's checkpoint once the item is
-// processed, and commit it as the next run's mark once every partition of
-// the run has finished ([NextMark]). Committing it sooner would lose the
-// items of the partitions not yet walked that are below it.
+// from the others (an id). When the range starts, Since raises *next to
+// mark; before it yields each item, it folds the item into *next, which
+// then holds the watermark of mark and the items delivered. Start *next at
+// the zero Watermark, or, resuming a partition, at the one saved for it
+// ([MarkAt]); save it with the walk's checkpoint once the item is
+// processed ([SaveMark]), and commit it as the next run's mark once every
+// partition of the run has finished ([NextMark]). Committing it sooner
+// would lose the items below it in the partitions not yet walked.
 //
 // Since walks all of seq: pair it with a fetch that asks the server for
 // the items from mark.Value on (an inclusive filter, ?updated_since=
@@ -132,6 +146,7 @@ func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 		panic("pager: Since or SinceDescending with a nil value func, key func or *Watermark")
 	}
 	return func(yield func(T, error) bool) {
+		*next = next.Max(mark) // so that a run that delivers nothing keeps mark
 		past := mark.pastFunc()
 		var at keySet[V] // the keys of *next, once an item has raised it
 		for v, err := range seq {

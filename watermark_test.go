@@ -84,6 +84,20 @@ func TestWatermarkPastAndMax(t *testing.T) {
 	if string(data) != `{"value":10,"keys":["a","b"]}` {
 		t.Errorf("JSON %s", data)
 	}
+	var back pager.Watermark[int]
+	if err := json.Unmarshal(data, &back); err != nil || fmt.Sprint(back) != fmt.Sprint(w) {
+		t.Errorf("JSON round trip: %v, %v", back, err)
+	}
+	if data, _ := json.Marshal(pager.Watermark[string]{}); string(data) != `{"value":"","keys":[]}` {
+		t.Errorf("JSON of the zero Watermark: %s", data)
+	}
+
+	// A run that delivers nothing keeps the mark, even with *next zero.
+	var zero pager.Watermark[int]
+	_, _ = pager.Collect(pager.Since(sliceSeq([]version{{"a", 9}}), w, version.value, version.key, &zero))
+	if fmt.Sprint(zero) != fmt.Sprint(w) {
+		t.Errorf("next after nothing delivered: %v, want %v", zero, w)
+	}
 }
 
 // TestSinceDescendingStops checks that on a listing sorted greatest first,
