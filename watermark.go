@@ -169,34 +169,58 @@ func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 	}
 }
 
-// keySet folds items into a Watermark without copying its Keys for each:
-// it copies them once, on the first item, and keeps a set of them beside.
+// keySet folds items into a Watermark. It never changes the elements of
+// a Keys slice it did not make, which the caller's copies of the watermark
+// may share; and it keeps a set of the keys beside them once there are
+// many.
 type keySet[V cmp.Ordered] struct {
-	owned bool            // next.Keys is ours to append to
-	set   map[string]bool // next.Keys, once owned
+	owned bool            // next.Keys was made here: append to it
+	set   map[string]bool // next.Keys, once there are many; else nil
+
+	// chunk holds the one key of each watermark an item raised, handed
+	// out one at a time, with no room to append: an allocation per 64
+	// items rather than per item, in a listing of growing values.
+	chunk []string
 }
 
 // fold raises *next to take in an item of the given value and key.
 func (s *keySet[V]) fold(next *Watermark[V], val V, key string) {
-	if !next.IsZero() && cmp.Less(val, next.Value) {
+	switch {
+	case next.IsZero() || cmp.Less(next.Value, val):
+		if len(s.chunk) == cap(s.chunk) {
+			s.chunk = make([]string, 0, 64)
+		}
+		s.chunk = append(s.chunk, key)
+		i := len(s.chunk) - 1
+		next.Value, next.Keys = val, s.chunk[i:i+1:i+1]
+		s.owned, s.set = true, nil
 		return
-	}
-	if next.IsZero() || cmp.Less(next.Value, val) {
-		next.Value, next.Keys = val, []string{key}
-		s.owned, s.set = true, map[string]bool{key: true}
+	case cmp.Less(val, next.Value) || s.has(next.Keys, key):
 		return
 	}
 	if !s.owned {
-		next.Keys = slices.Clone(next.Keys)
-		s.owned, s.set = true, make(map[string]bool, len(next.Keys)+1)
-		for _, k := range next.Keys {
+		next.Keys = slices.Clip(next.Keys) // append copies them
+		s.owned = true
+	}
+	next.Keys = append(next.Keys, key)
+	if s.set != nil {
+		s.set[key] = true
+	}
+}
+
+// has reports whether key is one of keys, the Keys of the watermark being
+// folded into.
+func (s *keySet[V]) has(keys []string, key string) bool {
+	if s.set == nil && len(keys) >= 16 {
+		s.set = make(map[string]bool, 2*len(keys))
+		for _, k := range keys {
 			s.set[k] = true
 		}
 	}
-	if !s.set[key] {
-		s.set[key] = true
-		next.Keys = append(next.Keys, key)
+	if s.set != nil {
+		return s.set[key]
 	}
+	return slices.Contains(keys, key)
 }
 
 // SaveMark is [Progress.Save] for an incremental run: with partition p's

@@ -80,6 +80,16 @@ func TestWatermarkPastAndMax(t *testing.T) {
 	if len(next.Keys) != 12 || len(many.Keys) != 10 {
 		t.Errorf("next %v, mark %v: want 12 keys and 10", next, many)
 	}
+	// Many items at one value, each twice: each key once.
+	var ties []version
+	for i := range 80 {
+		ties = append(ties, version{"t" + strconv.Itoa(i%40), 5})
+	}
+	next = pager.Watermark[int]{}
+	got, _ = pager.Collect(pager.Since(sliceSeq(ties), pager.Watermark[int]{}, version.value, version.key, &next))
+	if len(got) != 80 || len(next.Keys) != 40 || next.Value != 5 {
+		t.Errorf("80 items of 40 keys at one value: %d delivered, next %v", len(got), next)
+	}
 	data, _ := json.Marshal(w)
 	if string(data) != `{"value":10,"keys":["a","b"]}` {
 		t.Errorf("JSON %s", data)
