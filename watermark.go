@@ -24,7 +24,12 @@ import (
 //
 // A watermark relies on the field growing: an item added or updated with a
 // value below the watermark of a run already committed (a clock behind the
-// others, a time set by the client) is never seen by a later run.
+// others, a time set by the client) is never seen by a later run, and an
+// item written twice at one value is one version to it. Keys holds a key
+// for each item delivered at the greatest value: a field of coarse values
+// that many items share (a date, a bulk import's time) makes it long.
+// A watermark sees items, not their absence: deletions need the API's
+// change feed or tombstones.
 type Watermark[V cmp.Ordered] struct {
 	Value V        `json:"value"`
 	Keys  []string `json:"keys"`
@@ -133,7 +138,8 @@ func Since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 
 // SinceDescending is [Since] for a listing sorted by the watermark field,
 // greatest first (?sort=-updated_at): it ends the walk at the first item
-// below mark.Value, so that no page past the watermark is fetched. Items
+// below mark.Value, so that no page past the watermark is fetched. (Under
+// [Prefetch], the pages already fetched ahead of the loop may be.) Items
 // of equal values may come in any order among themselves.
 //
 // SinceDescending panics if value, key or next is nil.
