@@ -155,8 +155,8 @@ func (pr *Progress) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON implements [json.Unmarshaler]. It refuses a plan that
-// holds a partition twice, or a partition, checkpoint or watermark that
-// does not decode.
+// holds a partition twice, or a partition or checkpoint that does not
+// decode. (A saved watermark is decoded by [MarkAt], which knows its type.)
 func (pr *Progress) UnmarshalJSON(data []byte) error {
 	var j progressJSON
 	if err := json.Unmarshal(data, &j); err != nil {

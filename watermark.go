@@ -24,10 +24,28 @@ import (
 //
 // A watermark relies on the field growing: an item added or updated with a
 // value below the watermark of a run already committed (a clock behind the
-// others, a time set by the client) is never seen by a later run.
+// others, a time set by the client) is never seen by a later run, and an
+// item written twice at one value is one version to it. Keys holds a key
+// for each item delivered at the greatest value: a field of coarse values
+// that many items share (a date, a bulk import's time) makes it long.
+// A watermark sees items, not their absence: deletions need the API's
+// change feed or tombstones.
 type Watermark[V cmp.Ordered] struct {
 	Value V        `json:"value"`
 	Keys  []string `json:"keys"`
+}
+
+// MarshalJSON implements [json.Marshaler]: {"value":…,"keys":[…]}, with
+// "keys":[] rather than null when there are none.
+func (w Watermark[V]) MarshalJSON() ([]byte, error) {
+	keys := w.Keys
+	if keys == nil {
+		keys = []string{}
+	}
+	return json.Marshal(struct {
+		Value V        `json:"value"`
+		Keys  []string `json:"keys"`
+	}{w.Value, keys})
 }
 
 // IsZero reports whether w is the zero Watermark, which every item is past.
@@ -50,6 +68,22 @@ func (w Watermark[V]) Past(value V, key string) bool {
 		return !slices.Contains(w.Keys, key)
 	}
 	return false
+}
+
+// pastFunc returns [Watermark.Past] with a set of w.Keys made once, for a
+// watermark that many items share the value of.
+func (w Watermark[V]) pastFunc() func(V, string) bool {
+	if len(w.Keys) < 8 {
+		return w.Past
+	}
+	keys := make(map[string]bool, len(w.Keys))
+	for _, k := range w.Keys {
+		keys[k] = true
+	}
+	return func(value V, key string) bool {
+		c := cmp.Compare(value, w.Value)
+		return c > 0 || c == 0 && !keys[key]
+	}
 }
 
 // Max returns the greater of w and o: the one of the greater Value, or if
@@ -81,13 +115,14 @@ func (w Watermark[V]) clone() Watermark[V] {
 // Since returns the items of seq past mark (see [Watermark.Past]), for an
 // incremental run: the next one walks only what this one did not deliver.
 // value and key return an item's watermark field and a key that tells it
-// from the others (an id). Before it yields each item, Since folds it into
-// *next, which then holds the watermark of the items delivered: start
-// *next at mark (or, resuming a partition, at the one saved for it: see
-// [SaveMark]), save it with the walk's checkpoint once the item is
-// processed, and commit it as the next run's mark once every partition of
-// the run has finished ([NextMark]). Committing it sooner would lose the
-// items of the partitions not yet walked that are below it.
+// from the others (an id). When the range starts, Since raises *next to
+// mark; before it yields each item, it folds the item into *next, which
+// then holds the watermark of mark and the items delivered. Start *next at
+// the zero Watermark, or, resuming a partition, at the one saved for it
+// ([MarkAt]); save it with the walk's checkpoint once the item is
+// processed ([SaveMark]), and commit it as the next run's mark once every
+// partition of the run has finished ([NextMark]). Committing it sooner
+// would lose the items below it in the partitions not yet walked.
 //
 // Since walks all of seq: pair it with a fetch that asks the server for
 // the items from mark.Value on (an inclusive filter, ?updated_since=
@@ -103,7 +138,8 @@ func Since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 
 // SinceDescending is [Since] for a listing sorted by the watermark field,
 // greatest first (?sort=-updated_at): it ends the walk at the first item
-// below mark.Value, so that no page past the watermark is fetched. Items
+// below mark.Value, so that no page past the watermark is fetched. (Under
+// [Prefetch], the pages already fetched ahead of the loop may be.) Items
 // of equal values may come in any order among themselves.
 //
 // SinceDescending panics if value, key or next is nil.
@@ -116,6 +152,8 @@ func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 		panic("pager: Since or SinceDescending with a nil value func, key func or *Watermark")
 	}
 	return func(yield func(T, error) bool) {
+		*next = next.Max(mark) // so that a run that delivers nothing keeps mark
+		past := mark.pastFunc()
 		var at keySet[V] // the keys of *next, once an item has raised it
 		for v, err := range seq {
 			if err != nil {
@@ -123,7 +161,7 @@ func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 				return
 			}
 			val, k := value(v), key(v)
-			if !mark.Past(val, k) {
+			if !past(val, k) {
 				if descending && !mark.IsZero() && cmp.Less(val, mark.Value) {
 					return
 				}
@@ -137,34 +175,58 @@ func since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], val
 	}
 }
 
-// keySet folds items into a Watermark without copying its Keys for each:
-// it copies them once, on the first item, and keeps a set of them beside.
+// keySet folds items into a Watermark. It never changes the elements of
+// a Keys slice it did not make, which the caller's copies of the watermark
+// may share; and it keeps a set of the keys beside them once there are
+// many.
 type keySet[V cmp.Ordered] struct {
-	owned bool            // next.Keys is ours to append to
-	set   map[string]bool // next.Keys, once owned
+	owned bool            // next.Keys was made here: append to it
+	set   map[string]bool // next.Keys, once there are many; else nil
+
+	// chunk holds the one key of each watermark an item raised, handed
+	// out one at a time, with no room to append: an allocation per 64
+	// items rather than per item, in a listing of growing values.
+	chunk []string
 }
 
 // fold raises *next to take in an item of the given value and key.
 func (s *keySet[V]) fold(next *Watermark[V], val V, key string) {
-	if !next.IsZero() && cmp.Less(val, next.Value) {
+	switch {
+	case next.IsZero() || cmp.Less(next.Value, val):
+		if len(s.chunk) == cap(s.chunk) {
+			s.chunk = make([]string, 0, 64)
+		}
+		s.chunk = append(s.chunk, key)
+		i := len(s.chunk) - 1
+		next.Value, next.Keys = val, s.chunk[i:i+1:i+1]
+		s.owned, s.set = true, nil
 		return
-	}
-	if next.IsZero() || cmp.Less(next.Value, val) {
-		next.Value, next.Keys = val, []string{key}
-		s.owned, s.set = true, map[string]bool{key: true}
+	case cmp.Less(val, next.Value) || s.has(next.Keys, key):
 		return
 	}
 	if !s.owned {
-		next.Keys = slices.Clone(next.Keys)
-		s.owned, s.set = true, make(map[string]bool, len(next.Keys)+1)
-		for _, k := range next.Keys {
+		next.Keys = slices.Clip(next.Keys) // append copies them
+		s.owned = true
+	}
+	next.Keys = append(next.Keys, key)
+	if s.set != nil {
+		s.set[key] = true
+	}
+}
+
+// has reports whether key is one of keys, the Keys of the watermark being
+// folded into.
+func (s *keySet[V]) has(keys []string, key string) bool {
+	if s.set == nil && len(keys) >= 16 {
+		s.set = make(map[string]bool, 2*len(keys))
+		for _, k := range keys {
 			s.set[k] = true
 		}
 	}
-	if !s.set[key] {
-		s.set[key] = true
-		next.Keys = append(next.Keys, key)
+	if s.set != nil {
+		return s.set[key]
 	}
+	return slices.Contains(keys, key)
 }
 
 // SaveMark is [Progress.Save] for an incremental run: with partition p's
