@@ -33,11 +33,11 @@ import (
 // $PAGERTEMPORAL_SERVER (host:port); e2e.sh starts a dev server and sets it.
 // Without it the test is skipped.
 var (
-	e2eRecords   = flag.Int("e2e.records", 60000, "records in the listing of the end-to-end test")
+	e2eRecords   = flag.Int("e2e.records", 200000, "records in the listing of the end-to-end test")
 	e2eLatency   = flag.Duration("e2e.latency", 5*time.Millisecond, "latency of each page of the API in the end-to-end test")
 	e2ePageSize  = flag.Int("e2e.pagesize", 200, "page size of the end-to-end test's walks")
 	e2eHeartbeat = flag.Duration("e2e.heartbeat", 2*time.Second, "HeartbeatTimeout of the end-to-end test's activities")
-	e2eKillAt    = flag.Float64("e2e.killat", 0.35, "fraction of the records delivered when the worker is killed")
+	e2eKillAt    = flag.Float64("e2e.killat", 0.3, "fraction of the records delivered when the worker is killed")
 )
 
 // e2eWorkerEnv, when set in the environment of this test binary, makes
@@ -107,6 +107,9 @@ func TestKilledWorker(t *testing.T) {
 	}
 	killed := time.Now()
 	_ = first.Wait()
+	if !sink.midPartition(t, n/4) {
+		t.Fatalf("the worker was killed between partitions, at %d items: choose another -e2e.killat", before.lines)
+	}
 	second := startWorker(t, cfg, filepath.Join(dir, "worker2.log"))
 	defer func() {
 		_ = second.Process.Kill()
@@ -272,6 +275,22 @@ func (w *sinkWatch) rate(d time.Duration) float64 {
 		}
 	}
 	return 0
+}
+
+// midPartition reports whether a partition of the given size had some of
+// its records written, not all.
+func (w *sinkWatch) midPartition(t *testing.T, size int) bool {
+	counts, _ := w.counts(t)
+	written := map[int]int{} // partition → records written
+	for id := range counts {
+		written[(id-1)/size]++
+	}
+	for _, c := range written {
+		if c < size {
+			return true
+		}
+	}
+	return false
 }
 
 // counts returns how many times each id was written, and how many writes

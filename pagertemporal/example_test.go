@@ -97,11 +97,12 @@ func Example() {
 			Workflow:  "ExportOrders",
 			TaskQueue: "exports",
 			Args: []any{pagertemporal.Run[int64]{
-				Plan:             "PlanOrders",
-				Activity:         "ExportOrdersWindow",
-				Parallel:         4,
-				HeartbeatTimeout: 20 * time.Second, // a dead worker's partition moves on within 20s…
-				// …repeating at most some 17s of its items.
+				Plan:     "PlanOrders",
+				Activity: "ExportOrdersWindow",
+				Parallel: 4,
+				// A dead worker's partition moves on within 20s,
+				// repeating at most some 17s of its items.
+				HeartbeatTimeout: 20 * time.Second,
 			}},
 		},
 	})
