@@ -25,7 +25,8 @@ type Run[V cmp.Ordered] struct {
 	// ([]pager.Partition, error), given the run's Since. It can ask the
 	// API for a total (pager.OffsetPartitions) or split the time from the
 	// watermark to now (pager.TimePartitions). Without a Plan, the run
-	// exports Partitions.
+	// exports Partitions; a listing walked whole is one partition,
+	// {Start: 0, End: math.MaxInt}. A run of no partitions returns Since.
 	Plan       string            `json:"plan,omitempty"`
 	Partitions []pager.Partition `json:"partitions,omitempty"`
 
@@ -69,7 +70,7 @@ type Task[V cmp.Ordered] struct {
 // of the next run. Register it with a name, as a function of one
 // watermark type:
 //
-//	w.RegisterWorkflowWithOptions(pagertemporal.Export[time.Time],
+//	w.RegisterWorkflowWithOptions(pagertemporal.Export[int64],
 //		workflow.RegisterOptions{Name: "ExportOrders"})
 //
 // Started by a Schedule, each run starts from the result of the last run

@@ -235,3 +235,23 @@ func TestContinueAsNew(t *testing.T) {
 		t.Errorf("continued with Next %+v, want the first partition's %+v", next.Next, since.Max(wantMark(first)))
 	}
 }
+
+// TestNoPartitions: a run with nothing to export returns its Since, and
+// one that names no activity fails at once.
+func TestNoPartitions(t *testing.T) {
+	e := &exporter{list: newListing(10), sink: newSink(), pageSize: 10}
+	since := pager.Watermark[int]{Value: 9, Keys: []string{"3"}}
+	if got := runExport(t, newEnv(t, e), pagertemporal.Run[int]{Activity: "ExportPartition", Since: since}); !equalMark(got, since) {
+		t.Errorf("watermark %+v, want Since %+v", got, since)
+	}
+
+	env := newEnv(t, e)
+	env.ExecuteWorkflow("Export", pagertemporal.Run[int]{Partitions: pager.OffsetPartitions(10, 5)})
+	var ae *temporal.ApplicationError
+	if err := env.GetWorkflowError(); !errors.As(err, &ae) || !ae.NonRetryable() {
+		t.Errorf("a run with no Activity: got %v, want a non-retryable error", err)
+	}
+	if got := len(delivered(e.sink)); got != 0 {
+		t.Errorf("delivered %d orders, want none", got)
+	}
+}
