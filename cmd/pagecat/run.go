@@ -205,6 +205,9 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 	if o.startToken != "" {
 		withToken = append(withToken, pager.StartToken(o.startToken))
 	}
+	if src, ok := o.styleSource(ep, withToken); ok {
+		return prefetch(o, src)
+	}
 	switch o.style {
 	case "token":
 		return prefetch(o, pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), withToken...))
@@ -269,7 +272,7 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	resume := map[string]string{}
 	switch o.style {
-	case "token", "link":
+	case "token", "link", "next", "keyset", "header", "body", "graphql", "changes":
 		if pe.Token != "" {
 			resume["start-token"] = pe.Token
 			resume["start-offset"] = fmt.Sprint(pe.Offset)
@@ -321,6 +324,9 @@ func (o *options) startsAt(resume map[string]string) bool {
 // with the same page: it ignored the parameter that moves through the
 // listing.
 func (o *options) repeatedAdvice() string {
+	if advice, ok := o.styleRepeatedAdvice(); ok {
+		return advice
+	}
 	switch o.style {
 	case "token":
 		return fmt.Sprintf("the server ignores the token parameter %q: set -token-param to the one it reads (cursor? next?)", or(o.tokenParam, "pageToken"))
@@ -395,6 +401,7 @@ func (o *options) command(set map[string]string) (string, []string) {
 			args = append(args, "-demo")
 			return
 		}
+		v = hideStyleValue(f.Name, v, &secrets)
 		if f.Name == "start-token" && strings.Contains(v, "://") {
 			var names []string
 			v, names = redactQuery(v)
