@@ -144,7 +144,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.DurationVar(&o.every, "checkpoint-every", time.Second, "with -o: how often FILE is synced and its checkpoint saved; a resumed export fetches again what came in since (0: after every page)")
 	fs.StringVar(&o.jqExpr, "jq", "", "run the jq `EXPR` on each item, writing each result as a line (gojq: jq 1.7's language)")
 	o.sf.register(fs)
-	fs.BoolVar(&o.slurp, "slurp", false, "write one JSON array of all items, or with -jq the results of EXPR on it, as jq -s does; holds every item in memory (with -jq, decoded: several times its size in JSON) until the end, and keeps no checkpoint")
+	fs.BoolVar(&o.slurp, "slurp", false, "write one JSON array of all items, or with -jq the results of EXPR on it, as jq -s does; holds every item in memory until the end (with -jq, decoded: several times its size in JSON), but with -o and no -jq; with -o, the items wait in FILE"+spoolSuffix+", which the same command resumes, and FILE is written whole at the end, or not at all")
 	return fs
 }
 

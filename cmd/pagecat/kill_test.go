@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -101,6 +102,8 @@ func TestKilledAndResumed(t *testing.T) {
 		{"body", []string{`-body={"sorts": []}`, "-limit-field=page_size", "-token-field=start_cursor", "-next-field=next_cursor", "-items=results", "-page-size=25", "-retry=20", s.URL + apisim.Notion + "d9824bdc/query"}, "", false},
 		{"body-keyset", []string{`-body={"sort": [{"created_at": "asc"}, {"id": "asc"}]}`, "-limit-field=size", "-keyset=sort", "-token-field=search_after", "-items=hits.hits", "-page-size=25", "-retry=20", s.URL + apisim.Search}, "", true},
 		{"changes", []string{"-style=changes", "-page-size=25", "-retry=20", s.URL + apisim.Changes}, "", true},
+		{"slurp", []string{"-slurp", "-page-size=25", "-retry=20", s.URL + apisim.Runs}, jsonArray(want), false},
+		{"slurp-keyset", []string{"-slurp", "-keyset=id", "-token-param=since", "-limit-param=per_page", "-page-size=25", "-retry=20", s.URL + apisim.Since}, jsonArray(want), false},
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
@@ -143,6 +146,9 @@ func TestKilledAndResumed(t *testing.T) {
 					timer := time.AfterFunc(wait, func() { _ = cmd.Process.Signal(sig) })
 					err := cmd.Wait()
 					stopped := !timer.Stop()
+					if got, rerr := os.ReadFile(out); rerr == nil && slices.Contains(args, "-slurp") && string(got) != want {
+						t.Fatalf("round %d, run %d: -slurp left FILE neither absent nor whole:\n%s", round, run, firstDiff(want, string(got)))
+					}
 					log = append(log, fmt.Sprintf("run %d: %v after %v: %v: %s", run, sig, wait, err, strings.TrimSpace(stderr.String())))
 					switch {
 					case err == nil:
@@ -195,9 +201,13 @@ func reference(t *testing.T, args []string, url, clean string, n int) string {
 	return stdout
 }
 
-// lostAndDuplicated counts the lines of want missing from got, and the
-// lines of got beyond their count in want.
+// lostAndDuplicated counts the records of want missing from got, and the
+// records of got beyond their count in want: lines, or the elements of
+// JSON arrays (-slurp).
 func lostAndDuplicated(want, got string) (lost, dups int) {
+	if strings.HasPrefix(want, "[") {
+		want, got = arrayLines(want), arrayLines(got)
+	}
 	count := map[string]int{}
 	for _, line := range strings.SplitAfter(want, "\n") {
 		count[line]++
@@ -213,4 +223,19 @@ func lostAndDuplicated(want, got string) (lost, dups int) {
 		}
 	}
 	return lost, dups
+}
+
+// arrayLines returns the elements of a JSON array as lines; a torn array
+// holds none.
+func arrayLines(array string) string {
+	var items []json.RawMessage
+	if json.Unmarshal([]byte(array), &items) != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, item := range items {
+		b.Write(item)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -189,7 +189,7 @@ func (o *options) adopt(st *state) string {
 // openOutput opens the output file of o for an export that starts afresh
 // (st nil) or resumes from st: it cuts FILE to the length st covers.
 func openOutput(o *options, st *state) (*os.File, error) {
-	f, err := os.OpenFile(o.output, os.O_RDWR|os.O_CREATE, 0o666)
+	f, err := os.OpenFile(o.writePath(), os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func openOutput(o *options, st *state) (*os.File, error) {
 		size = st.Bytes
 		if err := checkTail(f, size); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%s: %w; add -restart to export to it again", o.output, err)
+			return nil, fmt.Errorf("%s: %w; add -restart to export to it again", o.writePath(), err)
 		}
 	}
 	if err := f.Truncate(size); err != nil {

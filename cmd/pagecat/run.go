@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.close()
 	if st != nil && st.Items > 0 {
-		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
+		say(stderr, "%s holds %d items; resuming after them", o.writePath(), st.Items)
 	}
 	code = export(o, items(ctx, o, source(o, client, onPage(prog, s, demo), cp.Offset), cp), s, stderr, prog)
 	if demo != nil && code == 0 {
@@ -94,7 +94,7 @@ func resumeState(o *options, stderr io.Writer) (*state, int) {
 	if o.output == "" {
 		return nil, -1
 	}
-	if o.restart || o.slurp { // -slurp writes FILE whole, with no checkpoint
+	if o.restart {
 		if err := os.Remove(statePath(o.output)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			say(stderr, "%v", err)
 			return nil, 1
@@ -112,6 +112,12 @@ func resumeState(o *options, stderr io.Writer) (*state, int) {
 	if why := o.adopt(st); why != "" {
 		say(stderr, "%s was written by another export: %s; run the command that wrote it, or add -restart to export to it from the start", o.output, why)
 		return nil, 2
+	}
+	if st.Done || o.take > 0 && st.Items >= o.take {
+		if err := finishSlurp(o, st); err != nil { // a run killed before it wrote FILE
+			say(stderr, "%v", err)
+			return nil, 1
+		}
 	}
 	switch {
 	case st.Done:
@@ -138,6 +144,9 @@ func newSink(o *options, st *state, stdout io.Writer) (*sink, *pager.Checkpoint,
 	if o.output == "" {
 		return s, cp, nil
 	}
+	if o.slurp {
+		s.jq = nil // the items go to the spool as they are: see slurp.go
+	}
 	if st != nil {
 		c, err := restoreLink(o.style, st.Checkpoint, o.url)
 		if err != nil {
@@ -151,12 +160,10 @@ func newSink(o *options, st *state, stdout io.Writer) (*sink, *pager.Checkpoint,
 		return nil, nil, err
 	}
 	s.out.w = f
-	if !o.slurp { // -slurp writes FILE at the end, whole: no checkpoint
-		if st == nil {
-			st = &state{Version: stateVersion, Command: o.fingerprint()}
-		}
-		s.file, s.path, s.st, s.saved = f, o.output, st, time.Now()
+	if st == nil {
+		st = &state{Version: stateVersion, Command: o.fingerprint()}
 	}
+	s.file, s.path, s.st, s.saved = f, o.output, st, time.Now()
 	s.closer = f
 	return s, cp, nil
 }
@@ -237,15 +244,15 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	say(stderr, "%s", o.hide(o.words(err.Error())))
 	var jerr *jqError
-	if o.output != "" && !o.slurp && errors.As(err, &jerr) {
-		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.output, all)
+	if o.output != "" && errors.As(err, &jerr) {
+		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.writePath(), all)
 		return 1
 	}
-	if o.output != "" && !o.slurp && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
+	if o.output != "" && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
 		if all == 0 {
-			say(stderr, "%s holds no items; run the same command to try again", o.output)
+			say(stderr, "%s holds no items; run the same command to try again", o.writePath())
 		} else {
-			say(stderr, "%s holds %d items; run the same command to resume after them", o.output, all)
+			say(stderr, "%s holds %d items; run the same command to resume after them", o.writePath(), all)
 		}
 		return 1
 	}
