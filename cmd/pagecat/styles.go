@@ -196,6 +196,11 @@ func (o *options) checkStyle() error {
 	case "graphql":
 		err = o.checkGraphQL()
 	case "next", "changes":
+		if o.style == "changes" && o.items == "" {
+			// A first GET of a feed with no limit would be the whole
+			// feed: no detection.
+			o.items = "results"
+		}
 		if strings.Contains(o.tokenParam, ",") {
 			err = fmt.Errorf("-token-param %s: several names apply to the header style only", o.tokenParam)
 		}

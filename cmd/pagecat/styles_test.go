@@ -302,3 +302,16 @@ func TestNextURLSecret(t *testing.T) {
 		t.Errorf("resumed: got exit %d; stderr:\n%s\n%s", code, stderr, firstDiff(ndjson(s, 1, 100), readFile(t, out)))
 	}
 }
+
+// TestChangesNoDetection exports a change feed with no request to
+// detect its items: a GET of a feed with no limit would be all of it.
+func TestChangesNoDetection(t *testing.T) {
+	s := sim(t, apisim.Config{N: 50, Seed: 5})
+	code, stdout, stderr := pagecat(t, "-style=changes", "-page-size=20", "-jq=.id", s.URL+apisim.Changes)
+	if want := recordNames(s, 50, false); code != 0 || stdout != want {
+		t.Errorf("got exit %d; stderr:\n%s\n%s", code, stderr, firstDiff(want, stdout))
+	}
+	if got := s.Stats().Requests; got != 3 {
+		t.Errorf("%d requests, want 3: pages of 20, 20 and 10 (pending 0 ends the walk)", got)
+	}
+}
