@@ -70,7 +70,7 @@ var flagGroups = []struct {
 }{
 	{"What to fetch", []string{"H", "items", "demo"}},
 	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "has-more-field", "next-field", "total-pages-field", "pages-from-zero", "prefetch"}},
-	{"Cursor styles (see below)", styleFlagNames},
+	{"How to page: cursor styles (see below)", styleFlagNames},
 	{"Output", []string{"o", "jq", "slurp", "take", "progress"}},
 	{"Resume", []string{"restart", "checkpoint-every", "start-offset", "start-token", "start-page"}},
 	{"Network", []string{"retry", "timeout", "allow-host", "max-body-size", "max-empty-pages"}},
@@ -119,7 +119,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
 	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
 	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
-	fs.StringVar(&o.tokenParam, "token-param", "", "query parameter for the page token (default pageToken)")
+	fs.StringVar(&o.tokenParam, "token-param", "", "query parameter for the page token (default pageToken); in the keyset and header styles, the cursor's (several, comma-separated, for as many -cursor-header names)")
 	fs.StringVar(&o.pageParam, "page-param", "", "query parameter for the page number (default page)")
 	fs.StringVar(&o.totalField, "total-field", "", "JSON field with the total number of items (default total)")
 	fs.StringVar(&o.hasMoreField, "has-more-field", "", "JSON field that is false on the last page (default has_more)")

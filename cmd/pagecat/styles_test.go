@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -313,5 +314,20 @@ func TestChangesNoDetection(t *testing.T) {
 	}
 	if got := s.Stats().Requests; got != 3 {
 		t.Errorf("%d requests, want 3: pages of 20, 20 and 10 (pending 0 ends the walk)", got)
+	}
+}
+
+// TestHelpCursorStyles: -h names every cursor style, with its flags.
+func TestHelpCursorStyles(t *testing.T) {
+	_, stdout, _ := pagecat(t, "-h")
+	for _, want := range []string{"How to page: cursor styles", "-graphql QUERY_FILE -connection data.repository.issues"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("-h lacks %q", want)
+		}
+	}
+	for _, style := range cursorStyles {
+		if !regexp.MustCompile(`(?m)^  ` + style + ` +-`).MatchString(stdout) {
+			t.Errorf("-h has no line for the %s style", style)
+		}
 	}
 }
