@@ -205,7 +205,11 @@ func (o *options) checkStyle() error {
 			err = fmt.Errorf("-token-param %s: several names apply to the header style only", o.tokenParam)
 		}
 	}
-	if err == nil && o.style == "token" && strings.Contains(o.tokenParam+sf.tokenHeader, ",") {
+	switch {
+	case err != nil || o.style != "token":
+	case o.tokenParam != "" && sf.tokenHeader != "":
+		err = errors.New("-token-param and -token-header each say where the token goes back: keep one")
+	case strings.Contains(o.tokenParam+sf.tokenHeader, ","):
 		err = errors.New("-token-param and -token-header take several names in the header style only")
 	}
 	return err

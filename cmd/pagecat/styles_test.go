@@ -157,6 +157,8 @@ func TestCursorStyleUsage(t *testing.T) {
 		{[]string{"-connection=data.x"}, "-connection goes with -graphql"},
 		{[]string{"-style=graphql", "-connection=data.x"}, "-style graphql needs -graphql"},
 		{[]string{"-style=next", "-token-param=a,b"}, "several names apply to the header style only"},
+		{[]string{"-style=token", "-token-param=a", "-token-header=X-A"}, "-token-param and -token-header each say where the token goes back"},
+		{[]string{"-style=token", "-token-header=X-A,X-B"}, "take several names in the header style only"},
 	} {
 		code, stdout, stderr := pagecat(t, append(tt.args, "http://127.0.0.1:1/x")...)
 		if code != 2 || stdout != "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, tt.want) {
