@@ -283,7 +283,7 @@ func (g *guessed) nextURLStyle(a *answer, o *options) bool {
 	if kind == "" || kind == "token" {
 		return false
 	}
-	g.style, g.set["next-field"] = "nexturl", name
+	g.style, g.set["next-field"] = "next", name
 	g.what = fmt.Sprintf("a listing whose %q names the next page", name)
 	g.end = fmt.Sprintf("a page whose %q is null, empty or absent", name)
 	g.next, g.ended = next, g.ended || next == ""
@@ -523,10 +523,10 @@ func (g *guessed) second(o *options, a *answer) func(cand string) (string, strin
 		return func(cand string) (string, string) { return g.flag, base(cand, strconv.Itoa(g.pageFrom+1)) }
 	case "token":
 		return func(cand string) (string, string) { return g.flag, base(cand, g.next) }
-	case "nexturl":
+	case "next":
 		if g.flag != "" { // a page number
 			return func(cand string) (string, string) {
-				return g.flag, walkURL(o.walkURL("nexturl", 1), map[string]string{cand: g.next})
+				return g.flag, walkURL(o.walkURL("next", 1), map[string]string{cand: g.next})
 			}
 		}
 		fallthrough
