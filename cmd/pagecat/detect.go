@@ -57,7 +57,7 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 	a, err := get(ctx, client, o, first, true)
 	var he *pagerhttp.HTTPError
 	if errors.As(err, &he) && (he.StatusCode == http.StatusBadRequest || he.StatusCode == http.StatusMethodNotAllowed || he.StatusCode == http.StatusUnsupportedMediaType) {
-		return nil, fmt.Errorf("%w; pagecat asked with GET: an API that takes a POST body (GraphQL, a search) needs its flags: see pagecat -h, How to page", err)
+		return nil, fmt.Errorf("%w; pagecat asked with GET: an API that takes a POST body (GraphQL, a search) needs its flags: -graphql FILE -connection PATH, or -body JSON -token-field FIELD (pagecat -h, How to page: cursor styles)", err)
 	}
 	if err != nil {
 		return nil, err
@@ -181,11 +181,11 @@ func verify(ctx context.Context, client *http.Client, o *options, g *guessed, a 
 	advice := g.advice
 	switch h := cursorHeader(a.header); {
 	case h != "":
-		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: see pagecat -h, How to page", h)
+		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: add -cursor-header %s -token-param NAME (the parameter it goes back in)", h, h)
 	case has(a.obj, "last_seq"):
-		advice += "; its \"last_seq\" looks like a change feed's: see pagecat -h, How to page"
+		advice += "; its \"last_seq\" looks like a change feed's: add -style changes"
 	case g.more != "":
-		advice += fmt.Sprintf("; %q is true, but the body names no next page: the API may page by a field of the last item (a keyset: see pagecat -h, How to page)", g.more)
+		advice += fmt.Sprintf("; %q is true, but the body names no next page: the API may page by a field of the last item (a keyset: add -keyset FIELD -token-param NAME, as -keyset id -token-param starting_after for Stripe)", g.more)
 	case g.style == "offset" && g.total == 0 && g.allRepeat(why):
 		advice += fmt.Sprintf("; if the URL is a file, or a listing of one page, its %d items are all of it: add -style link (which follows Link headers only) to export them", len(a.items))
 	}
