@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -368,3 +369,70 @@ func TestEndOffsetRandom(t *testing.T) {
 }
 
 var errDown = errors.New("down")
+
+// FuzzEndOffset walks a bounded range of a listing served by a server whose
+// every answer the fuzzer chooses: pages clamped, cut short, or longer than
+// asked, a total or has_more or neither, a failure now and then. The walk
+// yields the range, or a prefix of it and a *PageError that says where to
+// resume, and no request asks for an item at or past the bound.
+func FuzzEndOffset(f *testing.F) {
+	f.Add([]byte{37, 10, 5, 20})
+	f.Add([]byte{100, 7, 30, 33, 1, 0x93, 2, 0xff, 0x40, 3, 0x81})
+	f.Add([]byte{0, 1, 0, 0})
+	f.Add([]byte{200, 200, 0, 255, 0x55, 0x55, 0x55, 0xaa, 0xaa})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := script(data)
+		n, limit := int(s.next()), 1+int(s.next())%64
+		start := int(s.next())
+		end := start + int(s.next())
+		reportTotal, reportLast := len(data)%2 == 0, len(data)%3 == 0
+		var reqs []pager.Request
+		fetch := func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+			if reqs = append(reqs, req); len(reqs) > 4*(n+2)+len(data) {
+				t.Fatalf("%d fetches for %d items: the walk does not end", len(reqs), n)
+			}
+			b := s.next()
+			if b == 0xff {
+				return pager.Page[int]{}, errFuzz
+			}
+			size := req.Limit
+			switch b & 3 {
+			case 1:
+				size = 1 + int(b>>2)%req.Limit // a short page
+			case 2:
+				size = req.Limit + int(b>>2) // more than asked
+			}
+			var p pager.Page[int]
+			for i := req.Offset; i < min(req.Offset+size, n); i++ {
+				p.Items = append(p.Items, i)
+			}
+			if reportTotal {
+				p.Total = n
+			}
+			p.Last = reportLast && req.Offset+len(p.Items) >= n
+			return p, nil
+		}
+		opts := append(fuzzPolicy, pager.PageSize(limit), pager.StartOffset(start), pager.EndOffset(end))
+		items, errs, _ := pagetest.Drain(pager.All(context.Background(), pager.Offset(fetch, opts...)))
+		if err := withinBound(reqs, end); err != nil {
+			t.Fatal(err)
+		}
+		if want := ints(start, start+len(items)); !slices.Equal(items, want) {
+			t.Fatalf("items %v, want %d from %d on", items, len(items), start)
+		}
+		switch {
+		case len(errs) > 1:
+			t.Fatalf("got %d errors, want at most one: %v", len(errs), errs)
+		case len(errs) == 0 && start+len(items) != max(min(end, n), start):
+			t.Fatalf("got %d items and no error, want [%d, %d) of %d", len(items), start, end, n)
+		case len(errs) == 1:
+			var pe *pager.PageError
+			if !errors.As(errs[0], &pe) || !errors.Is(errs[0], errFuzz) {
+				t.Fatalf("got error %v, want a *PageError", errs[0])
+			}
+			if pe.Offset != start+len(items) {
+				t.Fatalf("error at offset %d after %d items from %d: resuming there would lose or repeat items", pe.Offset, len(items), start)
+			}
+		}
+	})
+}

@@ -18,7 +18,8 @@ import (
 // its [Checkpoint], and a [Progress] folds those of all the partitions of
 // an export into one value that resumes the whole.
 //
-// A Partition marshals to JSON as an object, {"start":1000,"end":2000} or
+// The zero Partition is the empty offset range [0, 0), not the whole
+// listing. A Partition marshals to JSON as an object, {"start":1000,"end":2000} or
 // {"from":"2026-01-01T00:00:00Z","to":"2026-01-02T00:00:00Z"}.
 type Partition struct {
 	Start, End int       // an offset range: the items at positions [Start, End)

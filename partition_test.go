@@ -181,6 +181,47 @@ func TestProgress(t *testing.T) {
 	}
 }
 
+// TestProgressConcurrent saves and finishes partitions from goroutines of
+// their own while others read and marshal the progress: the race detector
+// checks it, and the end state holds every partition's last save.
+func TestProgressConcurrent(t *testing.T) {
+	parts := pager.OffsetPartitions(1000, 10)
+	pr := pager.NewProgress(parts)
+	var wg sync.WaitGroup
+	for _, p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for off := p.Start; off <= p.End; off++ {
+				pager.SaveMark(pr, p, pager.Checkpoint{Offset: off}, pager.Watermark[int]{Value: off})
+			}
+			pr.Finish(p)
+		}()
+	}
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if _, err := json.Marshal(pr); err != nil {
+					t.Error(err)
+				}
+				pr.Remaining()
+				_, _ = pr.At(parts[0])
+			}
+		}()
+	}
+	wg.Wait()
+	for _, p := range parts {
+		if cp, done := pr.At(p); cp.Offset != p.End || !done {
+			t.Errorf("%s: at %v, done %v", p, cp, done)
+		}
+	}
+	if w, err := pager.NextMark(pr, pager.Watermark[int]{}); err != nil || w.Value != 1000 {
+		t.Errorf("NextMark = %v, %v; want 1000", w, err)
+	}
+}
+
 // TestPartitionedExportKilled runs exports split into partitions — offset
 // ranges walked by Offset sources (some prefetched), and time windows
 // walked by Token sources — on a few workers at once, kills them after a
