@@ -106,7 +106,9 @@ func All[T any](ctx context.Context, src pager.Source[T], opts ...Option) iter.S
 	}
 	var cfg config
 	for _, o := range opts {
-		o.apply(&cfg)
+		if o.apply != nil { // the zero Option
+			o.apply(&cfg)
+		}
 	}
 	return func(yield func(T, error) bool) {
 		var zero T
