@@ -30,6 +30,11 @@ import (
 // that many items share (a date, a bulk import's time) makes it long.
 // A watermark sees items, not their absence: deletions need the API's
 // change feed or tombstones.
+//
+// V is any ordered type. A time field is a number — t.UnixMicro(), say —
+// since time.Time orders by its Compare method, not by <; or RFC 3339 text
+// of one fixed layout in UTC, which sorts as the times do (a mix does not:
+// "…:00Z" sorts after "…:00.5Z").
 type Watermark[V cmp.Ordered] struct {
 	Value V        `json:"value"`
 	Keys  []string `json:"keys"`
