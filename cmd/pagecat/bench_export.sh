@@ -13,7 +13,9 @@
 #	./bench_export.sh jq        # pagecat -o FILE -jq .id against curl per page + jq
 #
 # It prints a row per run (raw, to keep), then a table of medians, with the
-# smallest and largest value of each column.
+# smallest and largest value of each column, and the ratios to the first
+# contender in the same round. With BEFORE set to another pagecat binary
+# (built at an older commit), the clients and jq suites run it too.
 set -euo pipefail
 suite=${1:?usage: bench_export.sh clients|prefetch|jq}
 N=${N:-1000000}
@@ -44,6 +46,10 @@ clients)
 	add "OffsetFetch[json.RawMessage], items as lines" '"$work/pageclient" -impl pager -items raw "$url" > "$out" 2> /dev/null'
 	add "pagecat > FILE" '"$work/pagecat" -progress never -page-size $PAGE "$url" > "$out"'
 	add "pagecat -o FILE" '"$work/pagecat" -progress never -page-size $PAGE -restart -o "$out" "$url"'
+	add "pagecat > FILE, GOGC=100" 'GOGC=100 "$work/pagecat" -progress never -page-size $PAGE "$url" > "$out"'
+	if [[ -n ${BEFORE:-} ]]; then
+		add "pagecat > FILE, before ($(basename "$BEFORE"))" '"$BEFORE" -progress never -page-size $PAGE "$url" > "$out"'
+	fi
 	add "hand loop, typed items" '"$work/pageclient" -impl hand -items typed "$url" 2> "$out.err"'
 	add "OffsetFetch[Record]" '"$work/pageclient" -impl pager -items typed "$url" 2> "$out.err"'
 	;;
@@ -57,6 +63,10 @@ prefetch)
 jq)
 	add "pagecat -o FILE -jq .id" '"$work/pagecat" -progress never -page-size $PAGE -restart -o "$out" -jq .id "$url"'
 	add "pagecat -o FILE" '"$work/pagecat" -progress never -page-size $PAGE -restart -o "$out" "$url"'
+	add "pagecat -o FILE -jq .id, GOGC=100" 'GOGC=100 "$work/pagecat" -progress never -page-size $PAGE -restart -o "$out" -jq .id "$url"'
+	if [[ -n ${BEFORE:-} ]]; then
+		add "pagecat -o FILE -jq .id, before ($(basename "$BEFORE"))" '"$BEFORE" -progress never -page-size $PAGE -restart -o "$out" -jq .id "$url"'
+	fi
 	add "bash: curl per page, jq -c .runs[].id" 'for ((off = 0; off < N; off += PAGE)); do
 		curl -sf "$url?limit=$PAGE&offset=$off" | jq -c ".runs[].id"
 	done > "$out"'
@@ -67,7 +77,7 @@ jq)
 	;;
 esac
 
-export url out N PAGE work
+export url out N PAGE work BEFORE
 rows=$work/rows
 echo "# $suite: N=$N, pages of $PAGE, server latency $LATENCY, $ROUNDS rounds; $(nproc) CPUs; $(uptime | sed 's/.*load/load/')"
 echo "# round | contender | wall s | user s | sys s | max RSS KiB"
