@@ -15,7 +15,9 @@
 # It prints a row per run (raw, to keep), then a table of medians, with the
 # smallest and largest value of each column, and the ratios to the first
 # contender in the same round. With BEFORE set to another pagecat binary
-# (built at an older commit), the clients and jq suites run it too.
+# (built at an older commit), the clients and jq suites run it too; with
+# ONLY set to a regular expression (grep -E), only the contenders whose
+# names match it run.
 set -euo pipefail
 suite=${1:?usage: bench_export.sh clients|prefetch|jq}
 N=${N:-1000000}
@@ -39,7 +41,11 @@ out=$work/out
 # The contenders: a name, then the command, run by bash; $url, $out, $N,
 # $PAGE and $work are set.
 names=() cmds=()
-add() { names+=("$1"); cmds+=("$2"); }
+add() {
+	if [[ -z ${ONLY:-} ]] || grep -qE -- "$ONLY" <<< "$1"; then
+		names+=("$1") cmds+=("$2")
+	fi
+}
 case $suite in
 clients)
 	add "hand loop, items as lines" '"$work/pageclient" -impl hand -items raw "$url" > "$out" 2> /dev/null'

@@ -98,9 +98,9 @@ import (
 // heap is small, a page or a few (and -jq's values of one item), while it
 // allocates as fast as it reads: at the default of 100 the collector runs
 // every 4 MB or so, and its cycles and the scavenger's returning of the
-// pages took half the CPU of an export with -jq (BENCHMARKS.md). At 400
-// the heap may grow to five times what is live: 30 MiB instead of 18
-// exporting pages of 1000 small records. -slurp, which holds every item,
+// pages took some 45 % of the CPU of an export with -jq (BENCHMARKS.md).
+// At 400 the heap may grow to five times what is live: a peak RSS of
+// 30 MiB instead of 19 exporting pages of 1000 small records. -slurp, which holds every item,
 // keeps the default.
 const gcPercent = 400
 

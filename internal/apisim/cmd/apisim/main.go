@@ -1,6 +1,6 @@
 // Command apisim serves an apisim listing on 127.0.0.1 until it is
 // interrupted, for benchmarks that run clients in processes of their own
-// (BENCHMARKS.md, "pagecat export"). It prints the server's URL.
+// (BENCHMARKS.md, "Exports over HTTP"). It prints the server's URL.
 //
 //	go run ./internal/apisim/cmd/apisim -n 1000000 [-latency 5ms]
 package main
