@@ -172,6 +172,9 @@ type fanOut[T any] struct {
 func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return prefetch(ctx, 0, func(ctx context.Context, out chan<- result[T], stop <-chan struct{}) {
 		w := &fanWalk[T]{fanOut: s, seq: s.src.walk(ctx).(*offsetWalker[T]), ctx: ctx, done: make(chan *fetch[T], s.n)}
+		if w.seq.done {
+			return // an empty EndOffset range
+		}
 		w.stride = w.seq.request().Limit
 		w.gen, w.cancel = context.WithCancel(ctx)
 		w.g.SetLimit(s.n)
@@ -258,7 +261,10 @@ func (w *fanWalk[T]) fill() {
 	for !w.over && w.running < w.n && len(w.ready)+len(w.window) < 2*w.n {
 		req := w.seq.request()
 		if k := len(w.window); k > 0 {
-			req.Offset = w.window[k-1].req.Offset + w.stride
+			var ok bool // false past EndOffset
+			if req, ok = w.seq.requestAt(w.window[k-1].req.Offset + w.stride); !ok {
+				return
+			}
 			// With no Total, keep room for one more unproven request if
 			// seq's next page is proven: a wrong guess before it makes
 			// the walk refetch it.

@@ -11,7 +11,7 @@
 //     scheme, host and port of [Endpoint.URL] and to [Endpoint.AllowHosts]; a
 //     next URL elsewhere, a step down from https to http, or another scheme
 //     ends the walk with an [*OriginError]. Redirects to another origin
-//     carry none of the caller's headers.
+//     carry none of the caller's headers; one down to http is refused.
 //   - Everything the server controls is bounded: a page body's size after
 //     decompression ([Endpoint.MaxBodySize], 64 MiB), the wait for headers
 //     and for the next bytes of a body ([Endpoint.HeaderTimeout],

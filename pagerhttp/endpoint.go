@@ -45,7 +45,8 @@ type Endpoint struct {
 	// another origin, a step down from https to http, or a scheme other
 	// than http(s) ends the walk with an [*OriginError] that is not
 	// retried. A redirect to another origin is followed without any of
-	// Header and without a Referer.
+	// Header and without a Referer; one from https down to http is
+	// refused with an *OriginError.
 	Header http.Header
 
 	// AllowHosts lists the other hosts that next URLs may point to, and

@@ -303,22 +303,26 @@ func TestOriginErrorMessage(t *testing.T) {
 	}
 }
 
-// TestRedirectDowngrade: an https origin redirects to http; the request
-// in clear carries none of the caller's headers.
+// TestRedirectDowngrade: an https origin redirects to http. The walk ends
+// with an *OriginError naming the host, and nothing is requested in clear.
 func TestRedirectDowngrade(t *testing.T) {
 	plain := newRecorder(t, false, linkPage(""))
 	origin := newRecorder(t, true, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, plain.URL+"/page1", http.StatusFound)
 	})
 	ep := pagerhttp.Endpoint{URL: origin.URL + "/items", Header: secretHeader(), Client: origin.Client()}
-	if _, err := pager.Collect(pager.All(context.Background(), pagerhttp.Link[Rec](ep))); err != nil {
-		t.Fatal(err)
+	_, err := pager.Collect(pager.All(context.Background(), pagerhttp.Link[Rec](ep)))
+	var oe *pagerhttp.OriginError
+	if !errors.As(err, &oe) {
+		t.Fatalf("got %v, want an *OriginError", err)
 	}
-	reqs := plain.requests()
-	if len(reqs) != 1 {
-		t.Fatalf("got %d requests in clear, want 1", len(reqs))
+	if want := strings.TrimPrefix(plain.URL, "http://"); oe.Host != want || !strings.Contains(err.Error(), "down from https to http") {
+		t.Errorf("got %q (host %q), want the refused host %q and the reason", err, oe.Host, want)
 	}
-	if l := leaks(reqs[0].Header); len(l) > 0 {
-		t.Errorf("the request in clear carried %v", l)
+	if n := len(plain.requests()); n != 0 {
+		t.Fatalf("got %d requests in clear, want none", n)
+	}
+	if n := len(origin.requests()); n != 1 {
+		t.Errorf("the origin got %d requests, want 1: a refused redirect is not retried", n)
 	}
 }

@@ -12,8 +12,10 @@ import (
 
 // NDJSONStream returns a Source that reads the listing at e as one stream of
 // JSON lines, as [pager.NDJSONOpen] reads what it opens: the request asks
-// for it with Accept: application/x-ndjson (unless e.Header says
-// otherwise), and Page offsets count the items from the start of the
+// for it with Accept: application/x-ndjson and Accept-Encoding: identity
+// (unless e.Header says otherwise: a server that compresses holds back a
+// live stream until its compressor's buffer fills; a stream gzipped
+// nonetheless is decompressed), and Page offsets count the items from the start of the
 // stream. The request is sent when the walk starts. A status other than
 // 2xx ends the walk with a [*pager.PageError] wrapping an [*HTTPError]; the
 // body is closed when the walk ends, however it ends. e.Items and e's body
@@ -43,7 +45,7 @@ func (c *httpClient) openStream(ctx context.Context, offset int) (io.ReadCloser,
 			c.base.Host, offset, errors.ErrUnsupported)
 	}
 	c.set(q, c.e.OffsetParam, strconv.Itoa(offset))
-	resp, err := c.do(ctx, c.url(q), "application/x-ndjson", -1)
+	resp, err := c.open(ctx, c.url(q), "application/x-ndjson")
 	if err != nil {
 		return nil, err
 	}

@@ -123,9 +123,15 @@ func defaultPort(scheme string) string {
 // URL. net/http only drops Authorization and cookies, and only on a change
 // of host: an API key in X-Api-Key, or any header sent to another port or
 // down to http, would follow the redirect. Once a redirect has left the
-// origin, no later one gets the headers back.
+// origin, no later one gets the headers back. A redirect from an https
+// origin down to http is refused with an *OriginError, as a next URL
+// would be: the page would come in clear.
 func (o *origin) redirectPolicy(header http.Header, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
+		if o.scheme == "https" && strings.EqualFold(req.URL.Scheme, "http") {
+			// The page would come in clear, open to anyone on the path.
+			return &OriginError{Scheme: "http", Host: req.URL.Host, Reason: "a redirect down from https to http"}
+		}
 		left := o.check(req.URL) != nil
 		for _, r := range via[1:] {
 			left = left || o.check(r.URL) != nil

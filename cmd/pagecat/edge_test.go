@@ -189,7 +189,7 @@ func TestSecretsStayOff(t *testing.T) {
 			http.Error(w, "who are you?", http.StatusUnauthorized)
 			return
 		}
-		if broken.Load() && r.URL.Query().Get("offset") == "40" {
+		if broken.Load() && r.URL.Query().Get("offset") == "70" {
 			w.WriteHeader(http.StatusNotFound)
 			fmt.Fprintf(w, "\x1b]0;pwned\x07\r\npagecat: export complete\u202e (you sent %s, %s)", r.Header.Get("Authorization"), r.Header.Get("X-Literal"))
 			return
@@ -199,8 +199,11 @@ func TestSecretsStayOff(t *testing.T) {
 	url := proxy.URL + apisim.Issues + "?api_key=hunter2"
 	code, first, stderr := pagecat(t, "-page-size=20",
 		"-H", "Authorization: Bearer ${PAGECAT_TEST_TOKEN}", "-H", "@"+file, "-H", "X-Literal: l1teral-secret", url)
-	if code != 1 || first != ndjson(s, 1, 40) {
-		t.Fatalf("got exit %d and %d bytes, want 1 and 40 records; stderr:\n%s", code, len(first), stderr)
+	// Detection gets the first page at the server's size, 50, and checks
+	// the second, of 20; the walk asks for those again from memory, and
+	// fails at the third.
+	if code != 1 || first != ndjson(s, 1, 70) {
+		t.Fatalf("got exit %d and %d bytes, want 1 and 70 records; stderr:\n%s", code, len(first), stderr)
 	}
 	for _, secret := range []string{"t0ken-from-env", "f1le-secret", "l1teral-secret", "hunter2", "\x1b", "\r", "\x07", "\u202e"} {
 		if strings.Contains(stderr, secret) {
@@ -344,44 +347,64 @@ func TestBareArray(t *testing.T) {
 }
 
 // TestRepeatedPage exports from a server that ignores the page parameter:
-// pagecat fails and names the flag to set.
+// detection's check of the second page fails, naming the flag to set,
+// before anything is written.
 func TestRepeatedPage(t *testing.T) {
 	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"items": [{"id": 1}, {"id": 2}], "page": 1, "per_page": 2}`)
 	})
 	code, stdout, stderr := pagecat(t, "-page-size=2", s.URL)
-	if code != 1 || stdout != lines(2) || !strings.Contains(stderr, "-page-param") || strings.Contains(stderr, "to resume") {
+	if code != 1 || stdout != "" || !strings.Contains(stderr, "set -page-param") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
 	}
 }
 
 // TestRepeatedToken exports from a server that ignores the token
-// parameter: the same next token comes back, and pagecat names the flag.
+// parameter: detection's check of the second page finds the first again
+// under each name it tries, and pagecat names the flag, having written
+// nothing (no item twice).
 func TestRepeatedToken(t *testing.T) {
 	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"data": [{"id": 1}, {"id": 2}], "next_cursor": "c2"}`)
 	})
 	code, stdout, stderr := pagecat(t, s.URL)
-	// The walk yields the second page before it sees its token repeat: its
-	// items, the first page's again, are written.
-	if code != 1 || stdout != lines(2)+lines(2) || !strings.Contains(stderr, `ignores the token parameter "pageToken": set -token-param`) || strings.Contains(stderr, "to resume") {
+	if code != 1 || stdout != "" || !strings.Contains(stderr, `cursor=c2 repeats the first page`) || !strings.Contains(stderr, "set -token-param") || strings.Count(stderr, "\n") != 1 {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
 	}
 }
 
 // TestStaticFile exports a JSON array served as a file: the server
-// ignores the offset, and pagecat stops at the first repeat and names the
-// flag, instead of writing the same items forever.
+// ignores the offset. Detected, the check of the second page finds the
+// first again under each offset parameter it tries, and pagecat fails
+// before writing, naming the flags, and -style link for a file. Given
+// -style offset, the walk stops at the first repeat and names the flag,
+// instead of writing the same items forever. With -style link, the file
+// is exported.
 func TestStaticFile(t *testing.T) {
-	for _, args := range [][]string{{}, {"-style=offset", "-items=."}, {"-prefetch=3", "-page-size=2"}} {
+	for _, tt := range []struct {
+		args    []string
+		code    int
+		out     string
+		wantErr []string
+	}{
+		{nil, 1, "", []string{"offset=3 repeats the first page; skip=3", "set -offset-param", "its 3 items are all of it: add -style link"}},
+		{[]string{"-prefetch=3", "-page-size=2"}, 1, "", []string{"set -offset-param"}},
+		{[]string{"-style=offset", "-items=."}, 1, lines(3), []string{"set -offset-param"}},
+		{[]string{"-style=link"}, 0, lines(3), nil},
+	} {
 		var requests atomic.Int32
 		s := serve(t, func(w http.ResponseWriter, r *http.Request) {
 			requests.Add(1)
 			fmt.Fprint(w, `[{"id": 1}, {"id": 2}, {"id": 3}]`)
 		})
-		code, stdout, stderr := pagecat(t, append(args, "-take=50", s.URL+"/arr.json")...)
-		if code != 1 || stdout != lines(3) || !strings.Contains(stderr, "set -offset-param") || strings.Contains(stderr, "to resume") {
-			t.Errorf("pagecat %q: got exit %d and %q; stderr:\n%s", args, code, stdout, stderr)
+		code, stdout, stderr := pagecat(t, append(tt.args, "-take=50", s.URL+"/arr.json")...)
+		if code != tt.code || stdout != tt.out || strings.Contains(stderr, "to resume") {
+			t.Errorf("pagecat %q: got exit %d and %q; stderr:\n%s", tt.args, code, stdout, stderr)
+		}
+		for _, want := range tt.wantErr {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("pagecat %q: stderr lacks %q:\n%s", tt.args, want, stderr)
+			}
 		}
 		// Under -prefetch 3, the first guesses (offsets 0, 2, 4) are
 		// discarded when the first page comes back longer than guessed,
@@ -389,7 +412,7 @@ func TestStaticFile(t *testing.T) {
 		// guesses past it may be in flight: a few rounds of at most 3.
 		// What matters is that the export stops.
 		if n := requests.Load(); n > 15 {
-			t.Errorf("pagecat %q: got %d requests, want at most 15", args, n)
+			t.Errorf("pagecat %q: got %d requests, want at most 15", tt.args, n)
 		}
 	}
 }
@@ -483,12 +506,15 @@ func TestUsageErrors(t *testing.T) {
 // TestFlagsAfterURL puts flags after the URL.
 func TestFlagsAfterURL(t *testing.T) {
 	s := sim(t, apisim.Config{N: 100})
-	code, stdout, stderr := pagecat(t, s.URL+apisim.Runs, "-take", "5", "-page-size=2")
+	code, stdout, stderr := pagecat(t, s.URL+apisim.Runs, "-take", "5", "-page-size=2", "-limit-param", "limit")
 	if code != 0 || stdout != ndjson(s, 1, 5) {
 		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
 	}
-	if got := s.Stats().Requests; got != 4 { // detection, then 3 pages of 2
-		t.Errorf("got %d requests, want 4: -page-size after the URL was not used", got)
+	// Detection asks with the page size when -limit-param names its
+	// parameter: its page, the first, and the second it checks the guess
+	// on are the walk's; then 1 more page of 2.
+	if got := s.Stats().Requests; got != 3 {
+		t.Errorf("got %d requests, want 3: -page-size after the URL was not used", got)
 	}
 }
 

@@ -345,47 +345,6 @@ func TestUsage(t *testing.T) {
 	}
 }
 
-func TestDetect(t *testing.T) {
-	tests := []struct {
-		body       string
-		link       string
-		items      string
-		wantStyle  string
-		wantItems  string
-		wantErrHas string
-	}{
-		{body: `[]`, wantStyle: "offset", wantItems: "."},
-		{body: `[{"id": 1}]`, link: `<http://x/?page=2>; rel="next"`, wantStyle: "link", wantItems: "."},
-		{body: `[]`, items: ".", wantStyle: "offset", wantItems: "."},
-		{body: `[]`, items: "data", wantErrHas: "-items data: the body is a bare array; use -items ."},
-		{body: `{"data": []}`, items: ".", wantErrHas: "-items . says a bare array, but the body is a JSON object (fields: data)"},
-		{body: `{"runs": [], "total": 3}`, wantStyle: "offset", wantItems: "runs"},
-		{body: `{"data": [], "next_cursor": null}`, wantStyle: "token", wantItems: "data"},
-		{body: `{"items": [], "page": 1, "per_page": 20}`, wantStyle: "page", wantItems: "items"},
-		{body: `{"items": [], "tags": [], "total": 0}`, wantStyle: "offset", wantItems: "items"},
-		{body: `{"a": [], "b": []}`, wantErrHas: "several fields hold arrays (a, b)"},
-		{body: `{"a": [], "b": []}`, items: "b", wantStyle: "offset", wantItems: "b"},
-		{body: `{"count": 0}`, wantErrHas: "no field of the body holds an array"},
-		{body: `<html>`, wantErrHas: "neither a JSON object nor an array"},
-	}
-	for _, tt := range tests {
-		h := http.Header{}
-		if tt.link != "" {
-			h.Set("Link", tt.link)
-		}
-		style, items, err := guess(h, []byte(tt.body), tt.items)
-		if tt.wantErrHas != "" {
-			if err == nil || !strings.Contains(err.Error(), tt.wantErrHas) {
-				t.Errorf("%s: got %v, want an error with %q", tt.body, err, tt.wantErrHas)
-			}
-			continue
-		}
-		if err != nil || style != tt.wantStyle || items != tt.wantItems {
-			t.Errorf("%s: got %q, %q, %v; want %q, %q", tt.body, style, items, err, tt.wantStyle, tt.wantItems)
-		}
-	}
-}
-
 func TestQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"http://x/a?b=c": "'http://x/a?b=c'",

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"sync"
+	"time"
 )
 
 // flushSize is how many bytes of whole lines a lineWriter gathers before
@@ -14,9 +16,51 @@ const flushSize = 64 << 10
 // ends with a line's end, so that if pagecat is killed the output ends
 // with a whole record, never half of one.
 type lineWriter struct {
-	w   io.Writer
-	buf bytes.Buffer
-	err error
+	w    io.Writer
+	buf  bytes.Buffer
+	err  error
+	live bool       // set by flushLive before any item: lock mu
+	mu   sync.Mutex // between the items and flushLive's flushes
+}
+
+func (lw *lineWriter) lock() {
+	if lw.live {
+		lw.mu.Lock()
+	}
+}
+
+func (lw *lineWriter) unlock() {
+	if lw.live {
+		lw.mu.Unlock()
+	}
+}
+
+// liveFlush is how often live writes out the lines gathered.
+const liveFlush = 100 * time.Millisecond
+
+// flushLive writes out the lines gathered every liveFlush, as well as
+// when they reach flushSize, until stop is called: a stream's lines go out
+// as they come, though the next may be long in coming. It is called before
+// the first item is written.
+func (lw *lineWriter) flushLive() (stop func()) {
+	lw.live = true
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(liveFlush)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = lw.flush()
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
 }
 
 // writeItem adds item, compacted, as a line, and writes out the lines
@@ -28,6 +72,8 @@ type lineWriter struct {
 // strings is compact already, and is copied as it is, which costs a
 // fifth of json.Compact.
 func (lw *lineWriter) writeItem(item json.RawMessage) error {
+	lw.lock()
+	defer lw.unlock()
 	if isCompact(item) {
 		lw.buf.Write(item)
 	} else {
@@ -39,7 +85,7 @@ func (lw *lineWriter) writeItem(item json.RawMessage) error {
 	}
 	lw.buf.WriteByte('\n')
 	if lw.buf.Len() >= flushSize {
-		_ = lw.flush()
+		_ = lw.flushLocked()
 	}
 	return nil
 }
@@ -47,6 +93,12 @@ func (lw *lineWriter) writeItem(item json.RawMessage) error {
 // flush writes the gathered lines in one Write. After an error, every
 // flush returns it.
 func (lw *lineWriter) flush() error {
+	lw.lock()
+	defer lw.unlock()
+	return lw.flushLocked()
+}
+
+func (lw *lineWriter) flushLocked() error {
 	if lw.err != nil {
 		lw.buf.Reset()
 		return lw.err
@@ -69,9 +121,11 @@ func (lw *lineWriter) flush() error {
 // writeLines adds lines, whole lines of compact JSON each ending with a
 // line's end, and writes out the lines gathered when they reach flushSize.
 func (lw *lineWriter) writeLines(lines []byte) {
+	lw.lock()
+	defer lw.unlock()
 	lw.buf.Write(lines)
 	if lw.buf.Len() >= flushSize {
-		_ = lw.flush()
+		_ = lw.flushLocked()
 	}
 }
 

@@ -35,7 +35,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// No Client.Timeout: it would bound whole exchanges and kill a healthy
 	// stream. -timeout bounds the wait for headers and for each read
 	// (Endpoint.HeaderTimeout and IdleTimeout), and the detecting request.
-	client := &http.Client{Transport: net}
+	rp := &replay{next: net} // detection's answers, for the walk
+	defer rp.close()
+	client := &http.Client{Transport: rp}
 	defer client.CloseIdleConnections()
 	prog := newProgress(stderr, o.progress)
 	prog.net = net
@@ -53,12 +55,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	if o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
-		if err := detect(ctx, client, o); err != nil {
+	if o.explain || o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
+		p, err := detect(ctx, client, o, rp)
+		if err != nil {
 			say(stderr, "%s", o.hide(err.Error()))
 			return 1
 		}
-		prog.note("style %s, items in %s", o.style, itemsName(o.items))
+		if o.explain {
+			explain(stdout, o, p)
+			return 0
+		}
+		prog.note("%s", p.note(o))
 	}
 	s, cp, err := newSink(o, st, stdout)
 	if err != nil {
@@ -66,8 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer s.close()
+	if o.style == "ndjson" && !o.slurp {
+		defer s.out.flushLive()()
+	}
 	if st != nil && st.Items > 0 {
-		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
+		say(stderr, "%s holds %d items; resuming after them", o.writePath(), st.Items)
 	}
 	code = export(o, items(ctx, o, source(o, client, onPage(prog, s, demo), cp.Offset), cp), s, stderr, prog)
 	if demo != nil && code == 0 {
@@ -95,7 +105,7 @@ func resumeState(o *options, stderr io.Writer) (*state, int) {
 	if o.output == "" {
 		return nil, -1
 	}
-	if o.restart || o.slurp { // -slurp writes FILE whole, with no checkpoint
+	if o.restart {
 		if err := os.Remove(statePath(o.output)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			say(stderr, "%v", err)
 			return nil, 1
@@ -113,6 +123,12 @@ func resumeState(o *options, stderr io.Writer) (*state, int) {
 	if why := o.adopt(st); why != "" {
 		say(stderr, "%s was written by another export: %s; run the command that wrote it, or add -restart to export to it from the start", o.output, why)
 		return nil, 2
+	}
+	if st.Done || o.take > 0 && st.Items >= o.take {
+		if err := finishSlurp(o, st); err != nil { // a run killed before it wrote FILE
+			say(stderr, "%v", err)
+			return nil, 1
+		}
 	}
 	switch {
 	case st.Done:
@@ -139,6 +155,9 @@ func newSink(o *options, st *state, stdout io.Writer) (*sink, *pager.Checkpoint,
 	if o.output == "" {
 		return s, cp, nil
 	}
+	if o.slurp {
+		s.jq = nil // the items go to the spool as they are: see slurp.go
+	}
 	if st != nil {
 		c, err := restoreLink(o.style, st.Checkpoint, o.url)
 		if err != nil {
@@ -152,12 +171,10 @@ func newSink(o *options, st *state, stdout io.Writer) (*sink, *pager.Checkpoint,
 		return nil, nil, err
 	}
 	s.out.w = f
-	if !o.slurp { // -slurp writes FILE at the end, whole: no checkpoint
-		if st == nil {
-			st = &state{Version: stateVersion, Command: o.fingerprint()}
-		}
-		s.file, s.path, s.st, s.saved = f, o.output, st, time.Now()
+	if st == nil {
+		st = &state{Version: stateVersion, Command: o.fingerprint()}
 	}
+	s.file, s.path, s.st, s.saved = f, o.output, st, time.Now()
 	s.closer = f
 	return s, cp, nil
 }
@@ -187,7 +204,7 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 		AllowHosts: o.allowHosts, MaxBodySize: o.maxBodySize,
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
-		TotalPages: o.totalPagesField, PagesFromZero: o.pagesFromZero,
+		TotalPages: o.totalPagesField, PagesFromZero: o.pagesFromZero, TotalHeader: o.totalHeader,
 	}
 	opts := []pager.Option{
 		pager.Retry(pager.RetryPolicy{Attempts: o.retry}),
@@ -205,6 +222,9 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 	withToken := append(opts[:len(opts):len(opts)], pager.MaxEmptyPages(o.maxEmptyPages))
 	if o.startToken != "" {
 		withToken = append(withToken, pager.StartToken(o.startToken))
+	}
+	if src, ok := o.styleSource(ep, withToken); ok {
+		return prefetch(o, src)
 	}
 	switch o.style {
 	case "token":
@@ -235,15 +255,15 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	say(stderr, "%s", o.hide(o.words(err.Error())))
 	var jerr *jqError
-	if o.output != "" && !o.slurp && errors.As(err, &jerr) {
-		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.output, all)
+	if o.output != "" && errors.As(err, &jerr) {
+		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.writePath(), all)
 		return 1
 	}
-	if o.output != "" && !o.slurp && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
+	if o.output != "" && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
 		if all == 0 {
-			say(stderr, "%s holds no items; run the same command to try again", o.output)
+			say(stderr, "%s holds no items; run the same command to try again", o.writePath())
 		} else {
-			say(stderr, "%s holds %d items; run the same command to resume after them", o.output, all)
+			say(stderr, "%s holds %d items; run the same command to resume after them", o.writePath(), all)
 		}
 		return 1
 	}
@@ -270,7 +290,7 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	resume := map[string]string{}
 	switch o.style {
-	case "token", "link":
+	case "token", "link", "next", "keyset", "header", "body", "graphql", "changes":
 		if pe.Token != "" {
 			resume["start-token"] = pe.Token
 			resume["start-offset"] = fmt.Sprint(pe.Offset)
@@ -322,6 +342,9 @@ func (o *options) startsAt(resume map[string]string) bool {
 // with the same page: it ignored the parameter that moves through the
 // listing.
 func (o *options) repeatedAdvice() string {
+	if advice, ok := o.styleRepeatedAdvice(); ok {
+		return advice
+	}
 	switch o.style {
 	case "token":
 		return fmt.Sprintf("the server ignores the token parameter %q: set -token-param to the one it reads (cursor? next?)", or(o.tokenParam, "pageToken"))
@@ -396,6 +419,7 @@ func (o *options) command(set map[string]string) (string, []string) {
 			args = append(args, "-demo")
 			return
 		}
+		v = hideStyleValue(f.Name, v, &secrets)
 		if f.Name == "start-token" && strings.Contains(v, "://") {
 			var names []string
 			v, names = redactQuery(v)
