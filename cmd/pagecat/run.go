@@ -30,6 +30,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		say(stderr, "%v; run pagecat -h for help", err)
 		return 2
 	}
+	tuneGC(o.slurp)
 	net := &watcher{next: http.DefaultTransport.(*http.Transport).Clone()}
 	// No Client.Timeout: it would bound whole exchanges and kill a healthy
 	// stream. -timeout bounds the wait for headers and for each read
