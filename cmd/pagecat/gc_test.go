@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"runtime/debug"
 	"testing"
@@ -10,25 +11,35 @@ import (
 // the environment's if it sets one.
 func TestTuneGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	const none = math.MaxInt64 // the runtime's "no limit"
 	for _, tt := range []struct {
-		label string
-		env   string // "": GOGC unset
-		slurp bool
-		want  int
+		label          string
+		gogc, memlimit string // "": unset
+		slurp          bool
+		want           int
+		wantLimit      int64
 	}{
-		{"export", "", false, gcPercent},
-		{"-slurp", "", true, 100},
-		{"GOGC set", "50", false, 100}, // left as the runtime read it: 100 here
+		{"export", "", "", false, gcPercent, gcMemoryLimit},
+		{"-slurp", "", "", true, 100, none},
+		{"GOGC set", "50", "", false, 100, none}, // left as the runtime read it: 100 here
+		{"GOMEMLIMIT set", "", "1GiB", false, gcPercent, none},
 	} {
 		t.Run(tt.label, func(t *testing.T) {
-			t.Setenv("GOGC", tt.env)
-			if tt.env == "" {
-				unsetenv(t, "GOGC")
+			for name, v := range map[string]string{"GOGC": tt.gogc, "GOMEMLIMIT": tt.memlimit} {
+				t.Setenv(name, v)
+				if v == "" {
+					unsetenv(t, name)
+				}
 			}
 			debug.SetGCPercent(100)
+			debug.SetMemoryLimit(none)
 			tuneGC(tt.slurp)
 			if got := debug.SetGCPercent(100); got != tt.want {
 				t.Errorf("GOGC %d, want %d", got, tt.want)
+			}
+			if got := debug.SetMemoryLimit(none); got != tt.wantLimit {
+				t.Errorf("memory limit %d, want %d", got, tt.wantLimit)
 			}
 		})
 	}

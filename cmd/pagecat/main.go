@@ -120,18 +120,23 @@ import (
 // pages took some 45 % of the CPU of an export with -jq (BENCHMARKS.md).
 // At 400 the heap may grow to five times what is live: a peak RSS of
 // 30 MiB instead of 19 exporting pages of 1000 small records. -slurp, which holds every item,
-// keeps the default.
-const gcPercent = 400
+// keeps the default. So that pages near -max-body-size do not grow the heap
+// to five times theirs, a soft limit of gcMemoryLimit (unless GOMEMLIMIT is
+// set) makes the collector run early once the heap nears it.
+const (
+	gcPercent     = 400
+	gcMemoryLimit = 256 << 20
+)
 
-// tuneGC sets the collector's GOGC for an export, -slurp's or another.
+// tuneGC sets the collector's GOGC, and its soft memory limit, for an
+// export, -slurp's or another.
 func tuneGC(slurp bool) {
-	if _, set := os.LookupEnv("GOGC"); set {
-		return
+	if _, set := os.LookupEnv("GOGC"); set || slurp {
+		return // -slurp: the default, 100
 	}
-	if slurp {
-		debug.SetGCPercent(100)
-	} else {
-		debug.SetGCPercent(gcPercent)
+	debug.SetGCPercent(gcPercent)
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(gcMemoryLimit)
 	}
 }
 
