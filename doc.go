@@ -54,6 +54,17 @@
 // [Values] and [KeyBy] adapt a sequence to [slices.Collect], [slices.Sorted]
 // and [maps.Collect], which know nothing of errors, without losing the error.
 //
+// # Exports in parts
+//
+// A long export is split into [Partition] values — offset ranges
+// ([OffsetPartitions], walked within [EndOffset]) or time windows
+// ([TimePartitions]) — each walked and checkpointed on its own, and a
+// [Progress] folds their checkpoints into one value that resumes the whole.
+// An incremental run delivers only the items past a [Watermark] on a field
+// that grows (updated_at): [Since] filters them, [SinceDescending] stops a
+// listing sorted newest first at the watermark, and [NextMark] gives the
+// watermark to commit once every partition has finished.
+//
 // # Stopping early
 //
 // Breaking out of the loop, directly or through [Take], means that no

@@ -13,10 +13,11 @@ import (
 //
 // The walk ends after a page that is empty, has Last set, or reaches Total
 // (when Total > 0); with [StopOnShortPage], also after a page shorter than
-// the limit. It starts at offset 0, or at [StartOffset]; every call of Pages
-// starts a new walk there.
+// the limit; with [EndOffset], at its bound. It starts at offset 0, or at
+// [StartOffset]; every call of Pages starts a new walk there.
 //
-// Offset panics if fetch is nil or given [StartToken].
+// Offset panics if fetch is nil, if it is given [StartToken], or if it
+// would start past its [EndOffset].
 func Offset[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	if fetch == nil {
 		panic("pager: Offset with a nil FetchFunc")
@@ -24,6 +25,9 @@ func Offset[T any](fetch FetchFunc[T], opts ...Option) Source[T] {
 	c := newConfig(offsetSrc, opts)
 	if c.startToken != "" {
 		panic("pager: StartToken (or a Token walk's checkpoint) given to an Offset source")
+	}
+	if start := c.startOffset + c.skip; c.bounded && start > c.endOffset {
+		panic(fmt.Sprintf("pager: Offset source starts at %d, past its EndOffset(%d)", start, c.endOffset))
 	}
 	return &offsetSource[T]{fetch: fetch, cfg: c}
 }
@@ -38,7 +42,9 @@ func (s *offsetSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 }
 
 func (s *offsetSource[T]) walk(ctx context.Context) walker[T] {
-	return &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset + s.cfg.skip}
+	w := &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset + s.cfg.skip}
+	w.done = s.cfg.bounded && w.offset >= s.cfg.endOffset // an empty range: nothing to fetch
+	return w
 }
 
 func (s *offsetSource[T]) kind() walkKind { return byOffset }
@@ -50,6 +56,9 @@ func (s *offsetSource[T]) start() Checkpoint {
 func (s *offsetSource[T]) resume(c Checkpoint) (Source[T], error) {
 	if c.Token != "" || c.Page != 0 {
 		return nil, fmt.Errorf("pager: checkpoint %v is not an Offset walk's", c)
+	}
+	if s.cfg.bounded && c.Offset+c.Skip > s.cfg.endOffset {
+		return nil, fmt.Errorf("pager: checkpoint %v is past the walk's EndOffset(%d)", c, s.cfg.endOffset)
 	}
 	r := *s
 	r.cfg.startOffset, r.cfg.skip = c.Offset+c.Skip, 0
@@ -76,7 +85,24 @@ func (w *offsetWalker[T]) next() (Page[T], error) {
 
 // request returns the request for the walk's next page.
 func (w *offsetWalker[T]) request() Request {
-	return Request{Offset: w.offset, Limit: w.src.cfg.limit()}
+	req, _ := w.requestAt(w.offset)
+	return req
+}
+
+// requestAt returns the request for a page at offset off: the limit, less
+// any items past EndOffset. It reports false if off is at or past
+// EndOffset, where no page is asked for. [Prefetch] asks it for the pages
+// it guesses.
+func (w *offsetWalker[T]) requestAt(off int) (Request, bool) {
+	c := &w.src.cfg
+	limit := c.limit()
+	if c.bounded {
+		if off >= c.endOffset {
+			return Request{}, false
+		}
+		limit = min(limit, c.endOffset-off)
+	}
+	return Request{Offset: off, Limit: limit}, true
 }
 
 // take moves the walk past the answer (p, err) to req, the request for its
@@ -97,6 +123,9 @@ func (w *offsetWalker[T]) take(req Request, p Page[T], t tries, err error) (Page
 		w.latest = p.Total
 	} else {
 		p.Total = w.latest // an API may report it on the first page only
+	}
+	if c := &w.src.cfg; c.bounded && req.Offset+len(p.Items) > c.endOffset {
+		p.Items = p.Items[:c.endOffset-req.Offset] // a server that answered more than asked
 	}
 	p.Offset, p.Token = req.Offset, ""
 	w.offset += len(p.Items)
@@ -125,5 +154,6 @@ func (w *offsetWalker[T]) checkTotal(total int) error {
 func isLast[T any](c *config, p Page[T], end, limit int) bool {
 	return p.Last ||
 		p.Total > 0 && end >= p.Total ||
+		c.bounded && end >= c.endOffset ||
 		c.shortEnds && len(p.Items) < limit
 }

@@ -59,6 +59,8 @@ type config struct {
 	pageSize    int
 	maxPageSize int // 0: no cap
 	startOffset int
+	endOffset   int  // EndOffset, if bounded
+	bounded     bool // EndOffset was given
 	startToken  string
 	startPage   int
 	skip        int         // items to drop at the start of the walk (Resume)
@@ -138,6 +140,28 @@ func StartOffset(n int) Option {
 		panic(fmt.Sprintf("pager: StartOffset(%d): negative offset", n))
 	}
 	return option{"StartOffset", fetchSrcs | ndjsonSrc | ndjsonOpenSrc, func(c *config) { c.startOffset = n }}
+}
+
+// EndOffset bounds an Offset walk to the items before position n: the walk
+// ends there, yields no item at or past it, and asks the page that reaches
+// it for no more than the items left ([Request.Limit] is at most n minus the
+// page's offset), so that a walk of [StartOffset](1000), EndOffset(2000)
+// fetches the items of [1000, 2000) and no others. A server that answers
+// with more items than asked has the ones past n dropped. The walk may end
+// before n, as an unbounded one does: on an empty page, Last, a Total
+// reached, or (with [StopOnShortPage]) a short page. Under [Prefetch], no
+// fetch asks for items at or past n either.
+//
+// A [Checkpoint] holds no bound: resume a bounded walk with EndOffset
+// given again beside [Resume] (see [Partition.Options]). Building the
+// source panics if the walk would start past n, and [AllFrom] ends with an
+// error given a checkpoint past it. EndOffset panics if n < 0; EndOffset(n)
+// with n at the start yields nothing, and fetches nothing.
+func EndOffset(n int) Option {
+	if n < 0 {
+		panic(fmt.Sprintf("pager: EndOffset(%d): negative offset", n))
+	}
+	return option{"EndOffset", offsetSrc, func(c *config) { c.endOffset, c.bounded = n, true }}
 }
 
 // StartToken resumes a Token walk with tok as the first page's token (for

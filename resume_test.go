@@ -117,6 +117,7 @@ func TestOptionsApply(t *testing.T) {
 		{"PageSize", pager.PageSize(5), []string{"an Offset source", "a Token source", "a PageNumber source"}},
 		{"MaxPageSize", pager.MaxPageSize(5), []string{"an Offset source", "a Token source", "a PageNumber source"}},
 		{"StartOffset", pager.StartOffset(5), []string{"an Offset source", "a Token source", "a PageNumber source", "an NDJSON source", "an NDJSONOpen source"}},
+		{"EndOffset", pager.EndOffset(5), []string{"an Offset source"}},
 		{"StartToken", pager.StartToken("x"), []string{"a Token source"}},
 		{"StartPage", pager.StartPage(2), []string{"a PageNumber source"}},
 		{"StopOnShortPage", pager.StopOnShortPage(), []string{"an Offset source", "a PageNumber source"}},

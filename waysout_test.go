@@ -80,6 +80,9 @@ func TestEveryWayOut(t *testing.T) {
 		"user Source": func() pager.Source[int] {
 			return openCounter{pager.Offset(fetch, pager.PageSize(10)), &open}
 		},
+		"bounded Offset": func() pager.Source[int] {
+			return pager.Offset(fetch, pager.PageSize(10), pager.StartOffset(5), pager.EndOffset(45))
+		},
 	}
 	for name, kind := range kinds {
 		kinds["Prefetch of "+name] = func() pager.Source[int] { return pager.Prefetch(kind(), 3) }

@@ -70,46 +70,50 @@ func (e *GraphQLError) Error() string {
 // Retryable reports false: the same query gets the same errors.
 func (e *GraphQLError) Retryable() bool { return false }
 
-// graphQLErrors returns a *GraphQLError, without its URL, if obj, a
-// GraphQL answer, has errors.
-func graphQLErrors(obj map[string]json.RawMessage) error {
-	var errs []struct{ Message string }
-	if json.Unmarshal(obj["errors"], &errs) != nil || len(errs) == 0 {
+// graphQLItems finishes the decoding of a GraphQL answer that
+// scanCursorBody scanned for the connection at conn, with the outcome err:
+// it reports the answer's errors, if any, as a *GraphQLError without its
+// URL; else, if the connection had no nodes, it decodes its edges' nodes,
+// leaving out null ones, into *items.
+func graphQLItems[T any](conn string, body []byte, err error, b cursorBody, nodes bool, items *[]T) error {
+	errs := *b.fields["errors"]
+	if err != nil { // the scan stopped short: look for errors on their own
+		var answer struct{ Errors json.RawMessage }
+		_ = json.Unmarshal(body, &answer)
+		errs = answer.Errors
+	}
+	var list []struct{ Message string }
+	if json.Unmarshal(errs, &list) == nil && len(list) > 0 {
+		e := &GraphQLError{}
+		for _, m := range list {
+			e.Messages = append(e.Messages, m.Message)
+		}
+		return e
+	}
+	if err != nil {
+		return fmt.Errorf("decoding the body: %w", err)
+	}
+	if nodes {
 		return nil
 	}
-	e := &GraphQLError{}
-	for _, m := range errs {
-		e.Messages = append(e.Messages, m.Message)
+	raw, ok := b.get(conn + ".edges")
+	if !ok {
+		var obj map[string]json.RawMessage
+		_ = json.Unmarshal(body, &obj)
+		if raw, ok := field(obj, conn); !ok || isNull(raw) {
+			return fmt.Errorf("the answer has no connection at %q", conn)
+		}
+		return fmt.Errorf("the connection at %q has neither nodes nor edges: select one of them", conn)
 	}
-	return e
-}
-
-// connectionItems returns the items of the connection at path in obj: its
-// nodes, or its edges' nodes, leaving out those that are null.
-func connectionItems(obj map[string]json.RawMessage, path string) (map[string]json.RawMessage, json.RawMessage, error) {
-	raw, ok := field(obj, path)
-	var conn struct {
-		Nodes []json.RawMessage
-		Edges []struct{ Node json.RawMessage }
+	var edges []struct{ Node *T }
+	if err := json.Unmarshal(raw, &edges); err != nil {
+		return fmt.Errorf("decoding the connection at %q: %w", conn, err)
 	}
-	if !ok || isNull(raw) {
-		return nil, nil, fmt.Errorf("the answer has no connection at %q", path)
-	}
-	if err := json.Unmarshal(raw, &conn); err != nil {
-		return nil, nil, fmt.Errorf("decoding the connection at %q: %w", path, err)
-	}
-	if conn.Nodes == nil && conn.Edges == nil {
-		return nil, nil, fmt.Errorf("the connection at %q has neither nodes nor edges: select one of them", path)
-	}
-	for _, edge := range conn.Edges {
-		conn.Nodes = append(conn.Nodes, edge.Node)
-	}
-	nodes := conn.Nodes[:0]
-	for _, node := range conn.Nodes {
-		if node != nil && !isNull(node) {
-			nodes = append(nodes, node)
+	*items = make([]T, 0, len(edges))
+	for _, e := range edges {
+		if e.Node != nil {
+			*items = append(*items, *e.Node)
 		}
 	}
-	items, err := json.Marshal(nodes)
-	return obj, items, err
+	return nil
 }

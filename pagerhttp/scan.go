@@ -18,26 +18,44 @@ import (
 // It fails where [json.Unmarshal] of the body would, and, where a key is
 // repeated, keeps the last value, as json.Unmarshal into a map does.
 func decodeObject[T any](body []byte, items string, into *[]T, fields map[string]*json.RawMessage) ([]byte, error) {
-	d := &scanner[T]{body: body, dec: json.NewDecoder(bytes.NewReader(body)), items: items, into: into, fields: fields}
-	if err := d.object(""); err != nil {
-		if errors.Is(err, io.EOF) { // the body ends inside the object: cut short
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
-	}
-	if _, err := d.dec.Token(); err != io.EOF {
-		return nil, errors.New("invalid character after the top-level value")
-	}
-	return d.span, nil
+	d := &scanner[T]{items: items, into: into, fields: fields}
+	err := d.scan(body)
+	return d.span, err
 }
 
+// A scanner decodes a JSON body in one streaming pass, as decodeObject
+// says. With items "", the body is the array of items.
 type scanner[T any] struct {
-	body   []byte
-	dec    *json.Decoder
-	items  string
-	into   *[]T
-	fields map[string]*json.RawMessage
-	span   []byte // the items' JSON; nil: not found
+	items    string
+	into     *[]T
+	fields   map[string]*json.RawMessage
+	dropNull bool // leave null items out (GraphQL's nodes)
+
+	body []byte
+	dec  *json.Decoder
+	span []byte // the items' JSON; nil: not found
+	last []byte // the last item's JSON; nil: none
+}
+
+// scan decodes body, which holds nothing after its one value.
+func (d *scanner[T]) scan(body []byte) error {
+	d.body, d.dec = body, json.NewDecoder(bytes.NewReader(body))
+	var err error
+	if d.items == "" {
+		err = d.array("")
+	} else {
+		err = d.object("")
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) { // the body ends inside the value: cut short
+			err = io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if _, err := d.dec.Token(); err != io.EOF {
+		return errors.New("invalid character after the top-level value")
+	}
+	return nil
 }
 
 // object decodes the object that starts next, at the dotted path prefix
@@ -88,7 +106,7 @@ func (d *scanner[T]) array(path string) (err error) {
 			d.span = d.body[start:d.dec.InputOffset()]
 		}
 	}()
-	*d.into = (*d.into)[:0]
+	*d.into, d.last = (*d.into)[:0], nil
 	switch d.peek() {
 	case 'n':
 		*d.into = nil
@@ -105,13 +123,26 @@ func (d *scanner[T]) array(path string) (err error) {
 		return err
 	}
 	var zero T
+	var last [2]int64 // where the last item is, with the comma and space before it
 	for d.dec.More() {
+		last[0] = d.dec.InputOffset()
+		if d.dropNull && d.peek() == 'n' {
+			var null skipped
+			if err := d.dec.Decode(&null); err != nil {
+				return err
+			}
+			continue
+		}
 		// Into the slice itself: decoding into a variable of its own
 		// would allocate it on the heap, once per item.
 		*d.into = append(*d.into, zero)
 		if err := d.dec.Decode(&(*d.into)[len(*d.into)-1]); err != nil {
 			return err
 		}
+		last[1] = d.dec.InputOffset()
+	}
+	if last[1] > 0 {
+		d.last = bytes.TrimLeft(d.body[last[0]:last[1]], " \t\r\n,")
 	}
 	if *d.into == nil {
 		*d.into = []T{}
@@ -135,7 +166,7 @@ func (d *scanner[T]) under(prefix string) bool {
 // reset forgets what was decoded under prefix.
 func (d *scanner[T]) reset(prefix string) {
 	if strings.HasPrefix(d.items, prefix) {
-		*d.into, d.span = nil, nil
+		*d.into, d.span, d.last = nil, nil, nil
 	}
 	for path, raw := range d.fields {
 		if strings.HasPrefix(path, prefix) {

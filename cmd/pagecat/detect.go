@@ -48,7 +48,7 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 	a, err := get(ctx, client, o, first, true)
 	var he *pagerhttp.HTTPError
 	if errors.As(err, &he) && (he.StatusCode == http.StatusBadRequest || he.StatusCode == http.StatusMethodNotAllowed || he.StatusCode == http.StatusUnsupportedMediaType) {
-		return nil, fmt.Errorf("%w; pagecat asked with GET: an API that takes a POST body (GraphQL, a search) needs its flags: see pagecat -h, How to page", err)
+		return nil, fmt.Errorf("%w; pagecat asked with GET: an API that takes a POST body (GraphQL, a search) needs its flags: -graphql FILE -connection PATH, or -body JSON -token-field FIELD (pagecat -h, How to page: cursor styles)", err)
 	}
 	if err != nil {
 		return nil, err
@@ -227,11 +227,11 @@ func (g *guessed) unconfirmed(o *options, a *answer, why []string) error {
 	advice := g.advice
 	switch h := cursorHeader(a.header); {
 	case h != "":
-		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: see pagecat -h, How to page", excerpt(h, 60))
+		advice += fmt.Sprintf("; its header %s looks like the next page's cursor: add -cursor-header %s -token-param NAME (the parameter it goes back in)", excerpt(h, 60), excerpt(h, 60))
 	case has(a.obj, "last_seq"):
-		advice += "; its \"last_seq\" looks like a change feed's: see pagecat -h, How to page"
+		advice += "; its \"last_seq\" looks like a change feed's: add -style changes"
 	case g.more != "":
-		advice += fmt.Sprintf("; %q is true, but the body names no next page: the API may page by a field of the last item (a keyset: see pagecat -h, How to page)", g.more)
+		advice += fmt.Sprintf("; %q is true, but the body names no next page: the API may page by a field of the last item (a keyset: add -keyset FIELD -token-param NAME, as -keyset id -token-param starting_after for Stripe)", g.more)
 	case g.style == "offset" && g.total == 0 && g.allRepeat(why):
 		advice += fmt.Sprintf("; if the URL is a file, or a listing of one page, its %d items are all of it: add -style link (which follows Link headers only) to export them", len(a.items))
 	}
@@ -277,10 +277,10 @@ func (g *guessed) second(o *options, a *answer) func(cand string) (string, strin
 		return func(cand string) (string, string) { return g.flag, base(cand, strconv.Itoa(g.pageFrom+1)) }
 	case "token":
 		return func(cand string) (string, string) { return g.flag, base(cand, g.next) }
-	case "nexturl":
+	case "next":
 		if g.flag != "" { // a page number
 			return func(cand string) (string, string) {
-				return g.flag, walkURL(o.walkURL("nexturl", 1), map[string]string{cand: g.next})
+				return g.flag, walkURL(o.walkURL("next", 1), map[string]string{cand: g.next})
 			}
 		}
 		fallthrough

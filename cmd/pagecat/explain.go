@@ -20,7 +20,7 @@ func explain(w io.Writer, o *options, p *plan) {
 		second = "the stream is one response"
 	case p.urls[1] != "":
 		second = o.hide(redactURL(p.urls[1]))
-		if p.style != "link" && p.style != "nexturl" && p.style != "ndjson" {
+		if p.style != "link" && p.style != "next" && p.style != "ndjson" {
 			second += " (not sent by -explain; an export checks the guess on it first)"
 		}
 	case p.how == "" && p.style != "ndjson":

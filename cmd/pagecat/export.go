@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -162,6 +163,15 @@ func export(o *options, items iter.Seq2[json.RawMessage, error], s *sink, stderr
 	if err := s.commit(!done()); err != nil {
 		say(stderr, "%v", err)
 		return 1
+	}
+	if s.st != nil {
+		if err := finishSlurp(o, s.st); err != nil {
+			say(stderr, "%s", o.hide(err.Error()))
+			if errors.As(err, new(*jqError)) {
+				say(stderr, "%s holds all %d items; mend -jq and add -restart (a checkpoint holds to its -jq)", o.writePath(), s.read)
+			}
+			return 1
+		}
 	}
 	return 0
 }

@@ -40,6 +40,8 @@ type options struct {
 	jqExpr                                         string        // -jq
 	slurp                                          bool          // -slurp
 
+	sf styleFlags // the cursor styles' flags: styles.go
+
 	jq *jqProgram // -jq and -slurp compiled; nil: neither
 
 	header http.Header                 // the -H flags, expanded
@@ -47,7 +49,7 @@ type options struct {
 	fs     *flag.FlagSet               // to print the resume command
 }
 
-var styles = []string{"offset", "token", "page", "link", "nexturl", "ndjson"}
+var styles = append([]string{"offset", "token", "page", "link", "ndjson"}, cursorStyles...)
 
 // The bounds of the numeric flags: beyond them a walk's offsets could
 // overflow, or a typo would open thousands of connections.
@@ -69,6 +71,7 @@ var flagGroups = []struct {
 }{
 	{"What to fetch", []string{"H", "items", "demo", "explain"}},
 	{"How to page", []string{"style", "page-size", "max-page-size", "limit-param", "offset-param", "token-param", "page-param", "total-field", "total-header", "has-more-field", "next-field", "total-pages-field", "pages-from-zero", "prefetch"}},
+	{"How to page: cursor styles (see below)", styleFlagNames},
 	{"Output", []string{"o", "jq", "slurp", "take", "progress"}},
 	{"Resume", []string{"restart", "checkpoint-every", "start-offset", "start-token", "start-page"}},
 	{"Network", []string{"retry", "timeout", "allow-host", "max-body-size", "max-empty-pages"}},
@@ -111,17 +114,17 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("pagecat", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // run reports errors, on one line
 	fs.Usage = func() {}     // and prints the usage for -h only
-	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty, and checked on the second (nexturl: a next URL or page number in the body)")
+	fs.StringVar(&o.style, "style", "", "pagination style: "+strings.Join(styles, ", ")+"; detected from the first response if empty, and checked on the second (next: a next URL or page number in the body)")
 	fs.StringVar(&o.items, "items", "", "the JSON field that holds the items (data, result.items); detected if empty; . (or none) for a bare array")
 	fs.IntVar(&o.pageSize, "page-size", 100, fmt.Sprintf("items to ask for per page, 1 to %d (a detected style sends it only where its parameter is known: -limit-param, or echoed by the body)", maxPageSize))
 	fs.IntVar(&o.maxPageSize, "max-page-size", 0, "the server's largest page: never ask for more (0: no cap)")
 	fs.StringVar(&o.limitParam, "limit-param", "", "query parameter for the page size (default limit, pageSize or per_page by style; - for none)")
 	fs.StringVar(&o.offsetParam, "offset-param", "", "query parameter for the offset (default offset; for ndjson none: name the server's to make a broken stream resumable)")
-	fs.StringVar(&o.tokenParam, "token-param", "", "query parameter for the page token (default pageToken)")
+	fs.StringVar(&o.tokenParam, "token-param", "", "query parameter for the page token (default pageToken); in the keyset and header styles, the cursor's (several, comma-separated, for as many -cursor-header names)")
 	fs.StringVar(&o.pageParam, "page-param", "", "query parameter for the page number (default page)")
 	fs.StringVar(&o.totalField, "total-field", "", "JSON field with the total number of items (default total)")
 	fs.StringVar(&o.hasMoreField, "has-more-field", "", "JSON field that is false on the last page (default has_more)")
-	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken), or with its URL or page number (nexturl style; default next); a dotted path reaches into objects (response_metadata.next_cursor)")
+	fs.StringVar(&o.nextField, "next-field", "", "JSON field with the next page's token (default nextPageToken), or with its URL or page number (next style; default next); a dotted path reaches into objects (response_metadata.next_cursor)")
 	fs.StringVar(&o.totalHeader, "total-header", "", "response header with the listing's total (default X-Total-Count, else the total of a Content-Range: 0-99/1234); - for none")
 	fs.BoolVar(&o.explain, "explain", false, "print the plan detected from the first page (style, items, next page, end, the first two requests) and fetch no more")
 	fs.StringVar(&o.totalPagesField, "total-pages-field", "", "JSON field with the number of pages (page style; default total_pages)")
@@ -131,7 +134,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.retry, "retry", 5, fmt.Sprintf("tries per page, the first included; at most %d", maxRetry))
 	fs.IntVar(&o.prefetch, "prefetch", 0, fmt.Sprintf("fetch up to N pages ahead of the output (offset style: N at once; at most %d); 0: none", maxPrefetch))
 	fs.IntVar(&o.startOffset, "start-offset", 0, "resume at this offset")
-	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token (token style) or URL (link style)")
+	fs.StringVar(&o.startToken, "start-token", "", "resume at this page token or cursor (token and cursor styles) or URL (link and next styles)")
 	fs.IntVar(&o.startPage, "start-page", 1, "resume at this page number (page style)")
 	fs.StringVar(&o.progress, "progress", "auto", "progress on stderr (items, pages, items/s, retries, quota waits; percent and ETA when a total is known): auto (on a terminal, one line rewritten), always (into a file or pipe too, a plain line every 10 s) or never")
 	fs.Var(&o.allowHosts, "allow-host", "a host (host or host:port) that next-page URLs may name besides the URL's own, with your -H headers sent there too (repeatable)")
@@ -143,7 +146,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.restart, "restart", false, "with -o: export from the start, though FILE's checkpoint says it is complete or partway")
 	fs.DurationVar(&o.every, "checkpoint-every", time.Second, "with -o: how often FILE is synced and its checkpoint saved; a resumed export fetches again what came in since (0: after every page)")
 	fs.StringVar(&o.jqExpr, "jq", "", "run the jq `EXPR` on each item, writing each result as a line (gojq: jq 1.7's language)")
-	fs.BoolVar(&o.slurp, "slurp", false, "write one JSON array of all items, or with -jq the results of EXPR on it, as jq -s does; holds every item in memory (with -jq, decoded: several times its size in JSON) until the end, and keeps no checkpoint")
+	o.sf.register(fs)
+	fs.BoolVar(&o.slurp, "slurp", false, "write one JSON array of all items, or with -jq the results of EXPR on it, as jq -s does; holds every item in memory until the end (with -jq, decoded: several times its size in JSON), but with -o and no -jq; with -o, the items wait in FILE"+spoolSuffix+", which the same command resumes, and FILE is written whole at the end, or not at all")
 	return fs
 }
 
@@ -165,6 +169,7 @@ func usage(w io.Writer, fs *flag.FlagSet) {
 			fmt.Fprintln(w)
 		}
 	}
+	fmt.Fprint(w, styleUsage)
 	fmt.Fprint(w, usageTail)
 }
 
@@ -212,6 +217,9 @@ func (o *options) check(args []string) error {
 		return fmt.Errorf("-checkpoint-every %v: want 0 or more", o.every)
 	case o.output == "" && (o.restart || o.every != time.Second):
 		return errors.New("-restart and -checkpoint-every apply to -o FILE only")
+	}
+	if err := o.checkStyle(); err != nil {
+		return err
 	}
 	if o.jqExpr != "" || o.slurp {
 		jq, err := newJQ(o.jqExpr, o.slurp)

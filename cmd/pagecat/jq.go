@@ -15,12 +15,13 @@ import (
 // the items and, at the end, write them as one JSON array, or the results
 // of the expression run on that array, as jq -s does.
 type jqProgram struct {
-	code  *gojq.Code // nil: the items as they are
-	slurp bool
-	all   []any // -slurp: the items so far, decoded for code, or raw
-	lines bytes.Buffer
-	dec   *json.Decoder // see decode
-	feed  feed
+	code   *gojq.Code // nil: the items as they are
+	slurp  bool
+	all    []any // -slurp: the items so far, decoded for code, or raw
+	lines  bytes.Buffer
+	values valueDecoder
+	dec    *json.Decoder // see decode
+	feed   feed
 }
 
 // newJQ compiles expr (which may be "") for -jq and -slurp.
@@ -111,10 +112,15 @@ func (j *jqProgram) results(v any) error {
 	}
 }
 
-// decode decodes an item for gojq, keeping its numbers as written. One
-// decoder serves every item, fed each in turn, which spares a decoder and
-// its buffer per item; after an error, a new one is made.
+// decode decodes an item for gojq, keeping its numbers as written: with
+// a valueDecoder, or, for what it leaves (and items that are not JSON, to
+// say why), with encoding/json. One decoder serves every item, fed each
+// in turn, which spares a decoder and its buffer per item; after an
+// error, a new one is made.
 func (j *jqProgram) decode(item json.RawMessage) (any, error) {
+	if v, ok := j.values.decode(item); ok {
+		return v, nil
+	}
 	if j.dec == nil {
 		j.dec = json.NewDecoder(&j.feed)
 		j.dec.UseNumber()

@@ -37,7 +37,7 @@ func (g *guessed) nextURLStyle(a *answer, o *options) bool {
 	if kind == "" || kind == "token" {
 		return false
 	}
-	g.style, g.set["next-field"] = "nexturl", name
+	g.style, g.set["next-field"] = "next", name
 	g.what = fmt.Sprintf("a listing whose %q names the next page", name)
 	g.end = fmt.Sprintf("a page whose %q is null, empty or absent", name)
 	g.next, g.ended = next, g.ended || next == ""

@@ -109,14 +109,14 @@ func (p *progress) line(now time.Time) string {
 	secs := max(now.Sub(p.start).Seconds(), 1e-3)
 	rate := float64(p.items) / secs
 	var b strings.Builder
-	fmt.Fprintf(&b, "pagecat: %d pages, %d items", p.pages, p.items)
+	fmt.Fprintf(&b, "pagecat: %s, %s", count(p.pages, "page"), count(p.items, "item"))
 	if p.total > 0 {
 		fmt.Fprintf(&b, " of %d (%d%%)", p.total, 100*min(p.reached, p.total)/p.total)
 	}
-	fmt.Fprintf(&b, ", %.0f items/s, %d retries", rate, p.retries)
+	fmt.Fprintf(&b, ", %.0f items/s, %s", rate, count(p.retries, "retry"))
 	if p.net != nil {
 		n, d := p.net.waits()
-		fmt.Fprintf(&b, ", %d quota waits (%v)", n, d)
+		fmt.Fprintf(&b, ", %s (%v)", count(int(n), "quota wait"), d)
 	}
 	if left := p.total - p.reached; p.total > 0 && left > 0 && rate > 0 {
 		fmt.Fprintf(&b, ", ETA %v", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
@@ -147,4 +147,16 @@ func (p *progress) done() {
 	}
 	p.shown = false
 	p.mode = progressOff // once
+}
+
+// count returns n and the noun, plural unless n is 1: "1 page", "2 retries".
+func count(n int, noun string) string {
+	switch {
+	case n == 1:
+	case strings.HasSuffix(noun, "y"):
+		noun = noun[:len(noun)-1] + "ies"
+	default:
+		noun += "s"
+	}
+	return fmt.Sprintf("%d %s", n, noun)
 }

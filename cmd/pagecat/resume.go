@@ -74,6 +74,7 @@ func (o *options) fingerprint() map[string]string {
 	if o.startToken != "" {
 		m["start-token-sha256"] = hash(o.startToken)
 	}
+	o.styleFingerprint(m)
 	if o.demo {
 		m["url"] = "-demo"
 		return m
@@ -94,7 +95,7 @@ func mismatch(was, now map[string]string) string {
 	all := maps.Clone(was)
 	maps.Copy(all, now)
 	// The URL first: it is the likeliest difference, and explains the rest.
-	keys := append([]string{"url", "url-sha256"}, slices.Sorted(maps.Keys(all))...)
+	keys := append([]string{"url", "url-sha256", "style"}, slices.Sorted(maps.Keys(all))...)
 	for _, k := range keys {
 		a, b := was[k], now[k]
 		if a == b {
@@ -105,8 +106,9 @@ func mismatch(was, now map[string]string) string {
 			return fmt.Sprintf("its URL is %s, not %s", a, b)
 		case "url-sha256":
 			return "its URL differs from this one in a secret query value"
-		case "start-token-sha256":
-			return "its -start-token differs"
+		}
+		if flag, ok := strings.CutSuffix(k, "-sha256"); ok { // -start-token, -body, -graphql, -variables
+			return fmt.Sprintf("its -%s differs", flag)
 		}
 		return fmt.Sprintf("its -%s is %s, not %s", k, show(a), show(b))
 	}
@@ -197,7 +199,7 @@ func (o *options) adopt(st *state) string {
 // openOutput opens the output file of o for an export that starts afresh
 // (st nil) or resumes from st: it cuts FILE to the length st covers.
 func openOutput(o *options, st *state) (*os.File, error) {
-	f, err := os.OpenFile(o.output, os.O_RDWR|os.O_CREATE, 0o666)
+	f, err := os.OpenFile(o.writePath(), os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
 		return nil, err
 	}
@@ -210,7 +212,7 @@ func openOutput(o *options, st *state) (*os.File, error) {
 		size = st.Bytes
 		if err := checkTail(f, size); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("%s: %w; add -restart to export to it again", o.output, err)
+			return nil, fmt.Errorf("%s: %w; add -restart to export to it again", o.writePath(), err)
 		}
 	}
 	if err := f.Truncate(size); err != nil {
@@ -251,7 +253,7 @@ func checkTail(f *os.File, size int64) error {
 // if it is a link: the next-page URL of a link walk carries the query
 // parameters of the first, an api_key among them.
 func hideLink(style string, cp pager.Checkpoint) pager.Checkpoint {
-	if style == "link" || style == "nexturl" {
+	if urlTokens(style) {
 		cp.Token = redactURL(cp.Token)
 	}
 	return cp
@@ -261,7 +263,7 @@ func hideLink(style string, cp pager.Checkpoint) pager.Checkpoint {
 // link, put back from the command's URL u.
 func restoreLink(style string, cp pager.Checkpoint, u string) (pager.Checkpoint, error) {
 	head, query, ok := strings.Cut(cp.Token, "?")
-	if style != "link" && style != "nexturl" || !ok || !strings.Contains(query, redacted) {
+	if !urlTokens(style) || !ok || !strings.Contains(query, redacted) {
 		return cp, nil
 	}
 	_, given, _ := strings.Cut(u, "?")

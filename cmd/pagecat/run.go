@@ -30,6 +30,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		say(stderr, "%v; run pagecat -h for help", err)
 		return 2
 	}
+	tuneGC(o.slurp)
 	net := &watcher{next: http.DefaultTransport.(*http.Transport).Clone()}
 	// No Client.Timeout: it would bound whole exchanges and kill a healthy
 	// stream. -timeout bounds the wait for headers and for each read
@@ -76,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer s.out.flushLive()()
 	}
 	if st != nil && st.Items > 0 {
-		say(stderr, "%s holds %d items; resuming after them", o.output, st.Items)
+		say(stderr, "%s holds %d items; resuming after them", o.writePath(), st.Items)
 	}
 	code = export(o, items(ctx, o, source(o, client, onPage(prog, s, demo), cp.Offset), cp), s, stderr, prog)
 	if demo != nil && code == 0 {
@@ -104,7 +105,7 @@ func resumeState(o *options, stderr io.Writer) (*state, int) {
 	if o.output == "" {
 		return nil, -1
 	}
-	if o.restart || o.slurp { // -slurp writes FILE whole, with no checkpoint
+	if o.restart {
 		if err := os.Remove(statePath(o.output)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			say(stderr, "%v", err)
 			return nil, 1
@@ -122,6 +123,12 @@ func resumeState(o *options, stderr io.Writer) (*state, int) {
 	if why := o.adopt(st); why != "" {
 		say(stderr, "%s was written by another export: %s; run the command that wrote it, or add -restart to export to it from the start", o.output, why)
 		return nil, 2
+	}
+	if st.Done || o.take > 0 && st.Items >= o.take {
+		if err := finishSlurp(o, st); err != nil { // a run killed before it wrote FILE
+			say(stderr, "%v", err)
+			return nil, 1
+		}
 	}
 	switch {
 	case st.Done:
@@ -148,6 +155,9 @@ func newSink(o *options, st *state, stdout io.Writer) (*sink, *pager.Checkpoint,
 	if o.output == "" {
 		return s, cp, nil
 	}
+	if o.slurp {
+		s.jq = nil // the items go to the spool as they are: see slurp.go
+	}
 	if st != nil {
 		c, err := restoreLink(o.style, st.Checkpoint, o.url)
 		if err != nil {
@@ -161,12 +171,10 @@ func newSink(o *options, st *state, stdout io.Writer) (*sink, *pager.Checkpoint,
 		return nil, nil, err
 	}
 	s.out.w = f
-	if !o.slurp { // -slurp writes FILE at the end, whole: no checkpoint
-		if st == nil {
-			st = &state{Version: stateVersion, Command: o.fingerprint()}
-		}
-		s.file, s.path, s.st, s.saved = f, o.output, st, time.Now()
+	if st == nil {
+		st = &state{Version: stateVersion, Command: o.fingerprint()}
 	}
+	s.file, s.path, s.st, s.saved = f, o.output, st, time.Now()
 	s.closer = f
 	return s, cp, nil
 }
@@ -215,6 +223,9 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 	if o.startToken != "" {
 		withToken = append(withToken, pager.StartToken(o.startToken))
 	}
+	if src, ok := o.styleSource(ep, withToken); ok {
+		return prefetch(o, src)
+	}
 	switch o.style {
 	case "token":
 		return prefetch(o, pager.Token(pagerhttp.TokenFetch[json.RawMessage](ep), withToken...))
@@ -223,9 +234,6 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 		return prefetch(o, pager.PageNumber(fetch, append(opts, pager.StartPage(o.startPage))...))
 	case "link":
 		return prefetch(o, pagerhttp.Link[json.RawMessage](ep, withToken...))
-	case "nexturl":
-		ep.Cursor, ep.NextToken = pagerhttp.BodyField(or(o.nextField, "next")), ""
-		return prefetch(o, pagerhttp.NextURL[json.RawMessage](ep, withToken...))
 	default:
 		return prefetch(o, pager.Offset(pagerhttp.OffsetFetch[json.RawMessage](ep), opts...))
 	}
@@ -247,15 +255,15 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	say(stderr, "%s", o.hide(o.words(err.Error())))
 	var jerr *jqError
-	if o.output != "" && !o.slurp && errors.As(err, &jerr) {
-		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.output, all)
+	if o.output != "" && errors.As(err, &jerr) {
+		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.writePath(), all)
 		return 1
 	}
-	if o.output != "" && !o.slurp && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
+	if o.output != "" && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
 		if all == 0 {
-			say(stderr, "%s holds no items; run the same command to try again", o.output)
+			say(stderr, "%s holds no items; run the same command to try again", o.writePath())
 		} else {
-			say(stderr, "%s holds %d items; run the same command to resume after them", o.output, all)
+			say(stderr, "%s holds %d items; run the same command to resume after them", o.writePath(), all)
 		}
 		return 1
 	}
@@ -282,7 +290,7 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	resume := map[string]string{}
 	switch o.style {
-	case "token", "link", "nexturl":
+	case "token", "link", "next", "keyset", "header", "body", "graphql", "changes":
 		if pe.Token != "" {
 			resume["start-token"] = pe.Token
 			resume["start-offset"] = fmt.Sprint(pe.Offset)
@@ -334,10 +342,13 @@ func (o *options) startsAt(resume map[string]string) bool {
 // with the same page: it ignored the parameter that moves through the
 // listing.
 func (o *options) repeatedAdvice() string {
+	if advice, ok := o.styleRepeatedAdvice(); ok {
+		return advice
+	}
 	switch o.style {
 	case "token":
 		return fmt.Sprintf("the server ignores the token parameter %q: set -token-param to the one it reads (cursor? next?)", or(o.tokenParam, "pageToken"))
-	case "link", "nexturl":
+	case "link":
 		return "the server's next links go round in a loop; no flag can mend that"
 	case "page":
 		return fmt.Sprintf("the server ignores the page parameter %q: set -page-param to the one it reads, or -style to how it pages (%s)",
@@ -408,6 +419,7 @@ func (o *options) command(set map[string]string) (string, []string) {
 			args = append(args, "-demo")
 			return
 		}
+		v = hideStyleValue(f.Name, v, &secrets)
 		if f.Name == "start-token" && strings.Contains(v, "://") {
 			var names []string
 			v, names = redactQuery(v)

@@ -1,8 +1,8 @@
 // Command apisim serves an apisim listing on 127.0.0.1 until it is
 // interrupted, for benchmarks that run clients in processes of their own
-// (BENCHMARKS.md, "pagecat export"). It prints the server's URL.
+// (BENCHMARKS.md, "Exports over HTTP"). It prints the server's URL.
 //
-//	go run ./internal/apisim/cmd/apisim -n 1000000
+//	go run ./internal/apisim/cmd/apisim -n 1000000 [-latency 5ms]
 package main
 
 import (
@@ -18,8 +18,9 @@ import (
 func main() {
 	n := flag.Int("n", 1_000_000, "records in the listing")
 	seed := flag.Uint64("seed", 1, "seed of the records' contents")
+	latency := flag.Duration("latency", 0, "added to every response")
 	flag.Parse()
-	s, err := apisim.New(apisim.Config{N: *n, Seed: *seed})
+	s, err := apisim.New(apisim.Config{N: *n, Seed: *seed, Faults: apisim.Faults{Latency: *latency}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
