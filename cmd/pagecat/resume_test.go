@@ -97,21 +97,27 @@ func TestResumeRefused(t *testing.T) {
 	}
 }
 
-// TestResumeLinkSecret resumes a link walk whose URL carries a secret:
-// the checkpoint keeps the next link with the secret REDACTED, and the
-// resumed walk puts it back from the command's URL.
+// TestResumeLinkSecret resumes a link walk, and a next-style one, whose
+// URL carries a secret that their next URLs repeat: the checkpoint keeps
+// them with the secret REDACTED, and the resumed walk puts it back from
+// the command's URL.
 func TestResumeLinkSecret(t *testing.T) {
 	s := sim(t, apisim.Config{N: 100, Seed: 2})
-	out := filepath.Join(t.TempDir(), "out.ndjson")
-	args := []string{"-o", out, "-page-size=30", s.URL + apisim.Repos + "?access_token=s3cr3t-token"}
-	if code, _, stderr := pagecat(t, append([]string{"-take=30"}, args...)...); code != 0 {
-		t.Fatalf("got exit %d; stderr:\n%s", code, stderr)
-	}
-	if cp := readFile(t, out+stateSuffix); strings.Contains(cp, "s3cr3t") || !strings.Contains(cp, "access_token=REDACTED") {
-		t.Fatalf("checkpoint:\n%s", cp)
-	}
-	if code, _, stderr := pagecat(t, args...); code != 0 || readFile(t, out) != ndjson(s, 1, 100) {
-		t.Errorf("resumed: got exit %d; stderr:\n%s\n%s", code, stderr, firstDiff(ndjson(s, 1, 100), readFile(t, out)))
+	for _, args := range [][]string{
+		{"-page-size=30", s.URL + apisim.Repos + "?access_token=s3cr3t-token"},
+		{"-style=next", "-limit-param=page_size", "-page-size=30", s.URL + apisim.DRF + "?access_token=s3cr3t-token"},
+	} {
+		out := filepath.Join(t.TempDir(), "out.ndjson")
+		args = append([]string{"-o", out}, args...)
+		if code, _, stderr := pagecat(t, append([]string{"-take=30"}, args...)...); code != 0 {
+			t.Fatalf("%v: got exit %d; stderr:\n%s", args, code, stderr)
+		}
+		if cp := readFile(t, out+stateSuffix); strings.Contains(cp, "s3cr3t") || !strings.Contains(cp, "access_token=REDACTED") {
+			t.Fatalf("%v: checkpoint:\n%s", args, cp)
+		}
+		if code, _, stderr := pagecat(t, args...); code != 0 || readFile(t, out) != ndjson(s, 1, 100) {
+			t.Errorf("%v: resumed: got exit %d; stderr:\n%s\n%s", args, code, stderr, firstDiff(ndjson(s, 1, 100), readFile(t, out)))
+		}
 	}
 }
 

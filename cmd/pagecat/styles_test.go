@@ -288,24 +288,6 @@ func TestCursorStyleResumeCommand(t *testing.T) {
 	}
 }
 
-// TestNextURLSecret resumes a next-style export whose URL carries a
-// secret, which its next URLs repeat: the checkpoint keeps them
-// REDACTED, and the resumed walk puts the secret back from the command.
-func TestNextURLSecret(t *testing.T) {
-	s := sim(t, apisim.Config{N: 100, Seed: 2})
-	out := filepath.Join(t.TempDir(), "out.ndjson")
-	args := []string{"-o", out, "-style=next", "-limit-param=page_size", "-page-size=30", s.URL + apisim.DRF + "?access_token=s3cr3t-token"}
-	if code, _, stderr := pagecat(t, append([]string{"-take=30"}, args...)...); code != 0 {
-		t.Fatalf("got exit %d; stderr:\n%s", code, stderr)
-	}
-	if cp := readFile(t, out+stateSuffix); strings.Contains(cp, "s3cr3t") || !strings.Contains(cp, "access_token=REDACTED") {
-		t.Fatalf("checkpoint:\n%s", cp)
-	}
-	if code, _, stderr := pagecat(t, args...); code != 0 || readFile(t, out) != ndjson(s, 1, 100) {
-		t.Errorf("resumed: got exit %d; stderr:\n%s\n%s", code, stderr, firstDiff(ndjson(s, 1, 100), readFile(t, out)))
-	}
-}
-
 // TestChangesNoDetection exports a change feed with no request to
 // detect its items: a GET of a feed with no limit would be all of it.
 func TestChangesNoDetection(t *testing.T) {
