@@ -268,10 +268,14 @@ func (g *guessed) second(o *options, a *answer) func(cand string) (string, strin
 	switch g.style {
 	case "offset":
 		return func(cand string) (string, string) {
+			// After the first page's items, from where the URL asked for
+			// it (?offset=100, copied from a browser) if it did.
+			from, _ := strconv.Atoi(queryValue(o.url, cand))
+			next := strconv.Itoa(max(from, 0) + len(a.items))
 			if l := limitFor(cand); l != "" && o.limitParam == "" {
-				return g.flag, walkURL(o.url, map[string]string{cand: strconv.Itoa(len(a.items)), l: limitValue(o)})
+				return g.flag, walkURL(o.url, map[string]string{cand: next, l: limitValue(o)})
 			}
-			return g.flag, base(cand, strconv.Itoa(len(a.items)))
+			return g.flag, base(cand, next)
 		}
 	case "page":
 		return func(cand string) (string, string) { return g.flag, base(cand, strconv.Itoa(g.pageFrom+1)) }

@@ -160,6 +160,10 @@ func TestURLStartsPartway(t *testing.T) {
 			off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 			page(w, off, fmt.Sprintf(`"offset": %d`, off))
 		}},
+		{"?offset=2&quiet", func(w http.ResponseWriter, r *http.Request) { // no echo of the offset
+			off, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+			page(w, off, fmt.Sprintf(`"total": %d`, n))
+		}},
 		{"?page=3", func(w http.ResponseWriter, r *http.Request) {
 			p, _ := strconv.Atoi(r.URL.Query().Get("page"))
 			page(w, (max(p, 1)-1)*size, fmt.Sprintf(`"page": %d, "total_pages": %d`, p, n/size))
