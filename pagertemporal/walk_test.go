@@ -314,3 +314,24 @@ func TestAllOutsideActivity(t *testing.T) {
 	}()
 	pagertemporal.All(context.Background(), pager.Offset(newListing(1).fetch))
 }
+
+// TestSlowPageHeartbeats: a page that takes longer than the activity's
+// HeartbeatTimeout to come — a slow API, a fetch retried with backoff, a
+// server's Retry-After — does not get a live attempt timed out: All keeps
+// heartbeating its last checkpoint while it waits for the page.
+func TestSlowPageHeartbeats(t *testing.T) {
+	const n = 300
+	list := newListing(n)
+	list.delay = 600 * time.Millisecond // each page: twice the HeartbeatTimeout
+	e := &exporter{list: list, sink: newSink(), pageSize: 100}
+	env := newEnv(t, e)
+	runExport(t, env, pagertemporal.Run[int]{
+		Activity:         "ExportPartition",
+		Partitions:       []pager.Partition{{Start: 0, End: n}},
+		HeartbeatTimeout: 300 * time.Millisecond,
+		Retry:            &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	if r := e.sink.check(t, n); r != 0 {
+		t.Errorf("%d orders delivered twice", r)
+	}
+}
