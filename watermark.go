@@ -133,8 +133,12 @@ func (w Watermark[V]) clone() Watermark[V] {
 // the items from mark.Value on (an inclusive filter, ?updated_since=
 // mark.Value, so that the items at the watermark's value come and the keys
 // drop those already delivered), or use [SinceDescending] on a listing
-// sorted by the field, greatest first. Errors pass through; the first
-// ends the sequence.
+// sorted by the field, greatest first. An offset walk of a listing sorted
+// oldest first skips an item whenever one it has passed is updated (moved
+// to the end) during the run, and the watermark, raised by the updated
+// one, passes the skipped item for good: walk such a listing by keyset
+// (a [Token] cursor of the last value and key), or newest first. Errors
+// pass through; the first ends the sequence.
 //
 // Since panics if value, key or next is nil.
 func Since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], value func(T) V, key func(T) string, next *Watermark[V]) iter.Seq2[T, error] {
