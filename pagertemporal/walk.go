@@ -103,7 +103,10 @@ func Keep(v any) Option {
 // All logs a warning.
 //
 // All owns the activity's heartbeat details: the activity must not record
-// its own while it runs (add what it needs with [Keep]). A walk of a local
+// its own while it runs (add what it needs with [Keep]), nor range over a
+// second All, of this source or another, whose retried attempt would
+// resume from the first one's checkpoint (walk two listings in two
+// activities). A walk of a local
 // activity, which has no heartbeats, starts where src starts on every
 // attempt.
 //
