@@ -106,9 +106,8 @@ func Keep(v any) Option {
 // its own while it runs (add what it needs with [Keep]), nor range over a
 // second All, of this source or another, whose retried attempt would
 // resume from the first one's checkpoint (walk two listings in two
-// activities). A walk of a local
-// activity, which has no heartbeats, starts where src starts on every
-// attempt.
+// activities). A walk of a local activity, which has no heartbeats,
+// starts where src starts on every attempt.
 //
 // All panics if ctx is not an activity's context, or, when ranged, as
 // [pager.AllFrom] does if src does not keep checkpoints.
