@@ -83,7 +83,9 @@ func Keep(v any) Option {
 // interval. A walk that ends with an error heartbeats the checkpoint at
 // once before it yields the error, so that an attempt that fails on a
 // page past its [pager.Retry] is resumed by the next with nothing
-// repeated. (The SDK sends a failed attempt's last heartbeat before it
+// repeated; so does a walk that ends, so that an attempt that fails after
+// it (in a commit of the activity's own) is retried with nothing walked
+// again. (The SDK sends a failed attempt's last heartbeat before it
 // reports the failure.) While the walk waits for a page, All records its
 // last heartbeat again every tenth of the HeartbeatTimeout (at most every
 // [DefaultHeartbeatEvery]), so that a page slower than the
@@ -144,6 +146,9 @@ func All[T any](ctx context.Context, src pager.Source[T], opts ...Option) iter.S
 			}
 			b.processed(cp, false)
 		}
+		// The end: an attempt that fails after the walk (the activity's
+		// own commit) is retried with nothing walked again.
+		b.processed(cp, true)
 	}
 }
 
