@@ -320,15 +320,15 @@ func TestAllOutsideActivity(t *testing.T) {
 // server's Retry-After — does not get a live attempt timed out: All keeps
 // heartbeating its last checkpoint while it waits for the page.
 func TestSlowPageHeartbeats(t *testing.T) {
-	const n = 300
+	const n = 100
 	list := newListing(n)
-	list.delay = 600 * time.Millisecond // each page: twice the HeartbeatTimeout
+	list.delay = 2500 * time.Millisecond // the one page: 2.5 × the HeartbeatTimeout
 	e := &exporter{list: list, sink: newSink(), pageSize: 100}
 	env := newEnv(t, e)
 	runExport(t, env, pagertemporal.Run[int]{
 		Activity:         "ExportPartition",
 		Partitions:       []pager.Partition{{Start: 0, End: n}},
-		HeartbeatTimeout: 300 * time.Millisecond,
+		HeartbeatTimeout: time.Second,
 		Retry:            &temporal.RetryPolicy{MaximumAttempts: 1},
 	})
 	if r := e.sink.check(t, n); r != 0 {
