@@ -35,7 +35,7 @@ type partState struct {
 	Partition  Partition       `json:"partition"`
 	Checkpoint Checkpoint      `json:"checkpoint"`
 	Done       bool            `json:"done,omitempty"`
-	Mark       json.RawMessage `json:"mark,omitempty"` // SaveMark's watermark, as JSON
+	Mark       json.RawMessage `json:"mark,omitempty"` // SaveMark's watermark, as JSON, once encoded
 
 	// mark is the Watermark[V] SaveMark last recorded, not yet encoded
 	// into Mark: SaveMark is called after items, and encoding a
