@@ -35,7 +35,12 @@ type partState struct {
 	Partition  Partition       `json:"partition"`
 	Checkpoint Checkpoint      `json:"checkpoint"`
 	Done       bool            `json:"done,omitempty"`
-	Mark       json.RawMessage `json:"mark,omitempty"` // SaveMark's watermark, as JSON
+	Mark       json.RawMessage `json:"mark,omitempty"` // SaveMark's watermark, as JSON, once encoded
+
+	// mark is the Watermark[V] SaveMark last recorded, not yet encoded
+	// into Mark: SaveMark is called after items, and encoding a
+	// watermark costs the length of its Keys.
+	mark any
 }
 
 // progressJSON is a Progress's JSON form.
@@ -147,6 +152,15 @@ func (pr *Progress) Remaining() []Partition {
 func (pr *Progress) MarshalJSON() ([]byte, error) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
+	for i := range pr.parts {
+		if s := &pr.parts[i]; s.mark != nil {
+			data, err := json.Marshal(s.mark)
+			if err != nil {
+				return nil, fmt.Errorf("pager: progress: watermark of partition %s: %w", s.Partition, err)
+			}
+			s.Mark, s.mark = data, nil
+		}
+	}
 	parts := pr.parts
 	if parts == nil {
 		parts = []partState{}

@@ -133,8 +133,12 @@ func (w Watermark[V]) clone() Watermark[V] {
 // the items from mark.Value on (an inclusive filter, ?updated_since=
 // mark.Value, so that the items at the watermark's value come and the keys
 // drop those already delivered), or use [SinceDescending] on a listing
-// sorted by the field, greatest first. Errors pass through; the first
-// ends the sequence.
+// sorted by the field, greatest first. An offset walk of a listing sorted
+// oldest first skips an item whenever one it has passed is updated (moved
+// to the end) during the run, and the watermark, raised by the updated
+// one, passes the skipped item for good: walk such a listing by keyset
+// (a [Token] cursor of the last value and key), or newest first. Errors
+// pass through; the first ends the sequence.
 //
 // Since panics if value, key or next is nil.
 func Since[T any, V cmp.Ordered](seq iter.Seq2[T, error], mark Watermark[V], value func(T) V, key func(T) string, next *Watermark[V]) iter.Seq2[T, error] {
@@ -238,15 +242,16 @@ func (s *keySet[V]) has(keys []string, key string) bool {
 // checkpoint, it records next, the watermark of the items p delivered so
 // far (see [Since]), so that the run's new watermark takes them in even
 // if p is resumed in another process. It panics if p is not in the plan.
+//
+// SaveMark costs the same whatever the length of next.Keys: it keeps next
+// itself, and the Progress encodes it when it is marshaled. Do not change
+// the elements of next.Keys afterwards (Since never changes those of a
+// watermark it folds items into; it only appends).
 func SaveMark[V cmp.Ordered](pr *Progress, p Partition, cp Checkpoint, next Watermark[V]) {
-	data, err := json.Marshal(next)
-	if err != nil {
-		panic(fmt.Sprintf("pager: SaveMark: %v", err)) // a cmp.Ordered value always marshals
-	}
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	s := pr.state(p, "SaveMark")
-	s.Checkpoint, s.Mark = cp, data
+	s.Checkpoint, s.Mark, s.mark = cp, nil, next
 }
 
 // MarkAt returns the watermark [SaveMark] saved for partition p, or the
@@ -255,9 +260,19 @@ func SaveMark[V cmp.Ordered](pr *Progress, p Partition, cp Checkpoint, next Wate
 // decode as a Watermark[V], and panics if p is not in the plan.
 func MarkAt[V cmp.Ordered](pr *Progress, p Partition) (Watermark[V], error) {
 	pr.mu.Lock()
-	data := pr.state(p, "MarkAt").Mark
+	s := pr.state(p, "MarkAt")
+	data, saved := s.Mark, s.mark
 	pr.mu.Unlock()
 	var w Watermark[V]
+	if saved != nil {
+		if w, ok := saved.(Watermark[V]); ok {
+			return w.clone(), nil
+		}
+		var err error // saved as another type: convert it as JSON would
+		if data, err = json.Marshal(saved); err != nil {
+			return Watermark[V]{}, fmt.Errorf("pager: watermark of partition %s: %w", p, err)
+		}
+	}
 	if data == nil {
 		return w, nil
 	}

@@ -403,3 +403,75 @@ func runIncremental(t *testing.T, r *rand.Rand, mode string, epoch time.Time, it
 		return delivered
 	}
 }
+
+// TestSaveMarkMarshalWhileWalking marshals a Progress while a partition's
+// walk saves its watermark after every item, as an export that writes its
+// state now and then from another goroutine does (run with -race): each
+// encoding holds a watermark the walk had, and the last the final one.
+func TestSaveMarkMarshalWhileWalking(t *testing.T) {
+	const n = 2000
+	items := make([]version, n)
+	for i := range items {
+		items[i] = version{Key: strconv.Itoa(i), Updated: i / 500} // 500 keys a value
+	}
+	p := pager.Partition{Start: 0, End: n}
+	pr := pager.NewProgress([]pager.Partition{p})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var next pager.Watermark[int]
+		i := 0
+		for range pager.Since(sliceSeq(items), pager.Watermark[int]{}, func(v version) int { return v.Updated }, func(v version) string { return v.Key }, &next) {
+			i++
+			pager.SaveMark(pr, p, pager.Checkpoint{Offset: i}, next)
+		}
+		pr.Finish(p)
+	}()
+	check := func(data []byte) {
+		t.Helper()
+		var back pager.Progress
+		if err := json.Unmarshal(data, &back); err != nil {
+			t.Fatal(err)
+		}
+		cp, _ := back.At(p)
+		w, err := pager.MarkAt[int](&back, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cp.Offset == 0 {
+			return // no item saved yet
+		}
+		// The watermark of the first cp.Offset items: value (cp.Offset-1)/500,
+		// with the keys of that value up to there.
+		v := (cp.Offset - 1) / 500
+		var want []string
+		for i := v * 500; i < cp.Offset; i++ {
+			want = append(want, strconv.Itoa(i))
+		}
+		slices.Sort(want)
+		got := slices.Sorted(slices.Values(w.Keys))
+		if w.Value != v || !slices.Equal(got, want) {
+			t.Fatalf("at offset %d: watermark value %d with %d keys, want %d with %d", cp.Offset, w.Value, len(got), v, len(want))
+		}
+	}
+	for {
+		select {
+		case <-done:
+			data, err := json.Marshal(pr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(data)
+			if w, _ := pager.MarkAt[int](pr, p); w.Value != (n-1)/500 || len(w.Keys) != 500 {
+				t.Errorf("final watermark value %d with %d keys, want %d with 500", w.Value, len(w.Keys), (n-1)/500)
+			}
+			return
+		default:
+		}
+		data, err := json.Marshal(pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(data)
+	}
+}

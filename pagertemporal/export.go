@@ -79,8 +79,11 @@ type Task[V cmp.Ordered] struct {
 // the last watermark committed.
 //
 // A partition whose activity fails for good (its retry policy spent, or a
-// non-retryable error) fails the run: Export cancels the partitions in
-// flight, waits for them, and returns an error that names the partition.
+// non-retryable error) fails the run: Export requests the cancellation
+// of the partitions in flight (an activity learns of it when it next
+// heartbeats, as All does between items and while it waits for a page)
+// and returns an error that names the partition. A run canceled from
+// outside ends canceled, with its partitions.
 // When the server suggests it (a long history), Export continues as new
 // with the partitions left, once those in flight have finished.
 func Export[V cmp.Ordered](ctx workflow.Context, run Run[V]) (pager.Watermark[V], error) {
@@ -160,6 +163,9 @@ func exportAll[V cmp.Ordered](ctx workflow.Context, run Run[V], next pager.Water
 		sel.Select(ctx)
 	}
 	if failed != nil {
+		if err := ctx.Err(); err != nil {
+			return pager.Watermark[V]{}, nil, err // the run was canceled, and its partitions with it
+		}
 		return pager.Watermark[V]{}, nil, failed
 	}
 	return next, run.Partitions[started:], nil

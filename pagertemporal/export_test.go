@@ -255,3 +255,39 @@ func TestNoPartitions(t *testing.T) {
 		t.Errorf("delivered %d orders, want none", got)
 	}
 }
+
+// TestExportCanceled: a run canceled from outside (a user, a Schedule's
+// overlap policy) returns the cancellation, not a PartitionFailed that
+// names whichever partition's cancellation came back first. (A server
+// recorded such a run as canceled already, finding the CanceledError in
+// the chain; a workflow that calls Export as a function of its own got
+// the PartitionFailed.)
+func TestExportCanceled(t *testing.T) {
+	e := &exporter{list: newListing(100), sink: newSink(), pageSize: 10}
+	env := newEnv(t, e)
+	env.RegisterActivityWithOptions(func(ctx context.Context, task pagertemporal.Task[int]) (pager.Watermark[int], error) {
+		for { // a long partition, heartbeating, until canceled
+			activity.RecordHeartbeat(ctx)
+			select {
+			case <-ctx.Done():
+				return pager.Watermark[int]{}, ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}, activity.RegisterOptions{Name: "Long"})
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Second)
+	env.ExecuteWorkflow("Export", pagertemporal.Run[int]{
+		Activity:         "Long",
+		Partitions:       pager.OffsetPartitions(100, 10),
+		Parallel:         3,
+		HeartbeatTimeout: time.Second,
+	})
+	var ce *temporal.CanceledError
+	if err := env.GetWorkflowError(); !errors.As(err, &ce) {
+		t.Fatalf("got %v, want the workflow canceled", err)
+	}
+	var ae *temporal.ApplicationError
+	if errors.As(env.GetWorkflowError(), &ae) {
+		t.Errorf("got %v, want no partition's failure", env.GetWorkflowError())
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pagerseq/pager"
@@ -75,12 +77,21 @@ func Keep(v any) Option {
 //	}
 //
 // An item counts as processed when the loop asks for the next one: a loop
-// that breaks or returns leaves the last heartbeat as it was. A walk that
-// ends with an error heartbeats the checkpoint at once before it yields
-// the error, so that an attempt that fails — a page that failed past its
-// [pager.Retry], a loop that returned an error — is resumed by the next
-// with nothing repeated. (The SDK sends a failed attempt's last heartbeat
-// before it reports the failure.)
+// that breaks or returns leaves the last heartbeat as it was, so an
+// attempt that fails by the loop returning an error (the sink's) is
+// resumed from it, repeating at most the items of one [HeartbeatEvery]
+// interval. A walk that ends with an error heartbeats the checkpoint at
+// once before it yields the error, so that an attempt that fails on a
+// page past its [pager.Retry] is resumed by the next with nothing
+// repeated; so does a walk that ends, so that an attempt that fails after
+// it (in a commit of the activity's own) is retried with nothing walked
+// again. (The SDK sends a failed attempt's last heartbeat before it
+// reports the failure.) While the walk waits for a page, All records its
+// last heartbeat again every tenth of the HeartbeatTimeout (at most every
+// [DefaultHeartbeatEvery]), so that a page slower than the
+// HeartbeatTimeout — a slow API, a fetch retried with backoff, a server's
+// Retry-After — does not get a live attempt timed out; a loop body slower
+// than the HeartbeatTimeout still does.
 //
 // A worker that dies (killed, its machine lost) is another matter: the
 // server has the last heartbeat that reached it, and the SDK sends one at
@@ -94,9 +105,11 @@ func Keep(v any) Option {
 // All logs a warning.
 //
 // All owns the activity's heartbeat details: the activity must not record
-// its own while it runs (add what it needs with [Keep]). A walk of a local
-// activity, which has no heartbeats, starts where src starts on every
-// attempt.
+// its own while it runs (add what it needs with [Keep]), nor range over a
+// second All, of this source or another, whose retried attempt would
+// resume from the first one's checkpoint (walk two listings in two
+// activities). A walk of a local activity, which has no heartbeats,
+// starts where src starts on every attempt.
 //
 // All panics if ctx is not an activity's context, or, when ranged, as
 // [pager.AllFrom] does if src does not keep checkpoints.
@@ -117,25 +130,121 @@ func All[T any](ctx context.Context, src pager.Source[T], opts ...Option) iter.S
 			yield(zero, err)
 			return
 		}
-		every := cfg.interval(activity.GetInfo(ctx).HeartbeatTimeout)
-		last := time.Now()
+		b := startBeats(ctx, cfg, cp)
+		defer b.stop()
 		for v, err := range pager.AllFrom(ctx, src, &cp) {
 			if err != nil {
 				// cp is past the last item yielded, which the loop processed
 				// since it asked for more.
-				beat(ctx, cp, cfg.keep)
+				b.processed(cp, true)
 				yield(zero, err)
 				return
 			}
+			b.enter()
 			if !yield(v, nil) {
 				return
 			}
-			if now := time.Now(); now.Sub(last) >= every {
-				beat(ctx, cp, cfg.keep)
-				last = now
-			}
+			b.processed(cp, false)
 		}
+		// The end: an attempt that fails after the walk (the activity's
+		// own commit) is retried with nothing walked again.
+		b.processed(cp, true)
 	}
+}
+
+// beats records the heartbeats of one walk: on the loop's goroutine, after
+// the items the loop processed, at most every interval; and, while the
+// walk waits for a page, the last of them again from a goroutine of its
+// own, so that a page slower than the HeartbeatTimeout (a slow API, a
+// fetch retried with backoff, a server's Retry-After) does not get a live
+// attempt timed out and run again beside it.
+type beats struct {
+	ctx   context.Context
+	keep  []any
+	every time.Duration // between two heartbeats after items
+	tick  time.Duration // between two heartbeats while the walk waits
+	last  time.Time     // of the loop's last heartbeat; the loop's own
+
+	// state is waiting, body or recording: the goroutine records only
+	// while the loop body is not running, since the kept values it
+	// encodes may share memory that the body changes.
+	state    atomic.Int32
+	lastBeat atomic.Int64 // UnixNano of the last heartbeat
+	mu       sync.Mutex   // held to record; guards details
+	details  []any        // the last recorded, or the walk's start
+	quit     chan struct{}
+	done     chan struct{}
+}
+
+const (
+	waiting int32 = iota
+	body
+	recording
+)
+
+func startBeats(ctx context.Context, cfg config, start pager.Checkpoint) *beats {
+	timeout := activity.GetInfo(ctx).HeartbeatTimeout
+	b := &beats{ctx: ctx, keep: cfg.keep, every: cfg.interval(timeout), tick: config{}.interval(timeout),
+		last: time.Now(), details: details(start, cfg.keep), quit: make(chan struct{}), done: make(chan struct{})}
+	b.lastBeat.Store(b.last.UnixNano())
+	go b.run()
+	return b
+}
+
+// run heartbeats the last details while the walk waits for a page.
+func (b *beats) run() {
+	defer close(b.done)
+	t := time.NewTicker(b.tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.quit:
+			return
+		case <-b.ctx.Done():
+			return
+		case <-t.C:
+		}
+		b.mu.Lock()
+		if b.state.CompareAndSwap(waiting, recording) {
+			if now := time.Now(); now.UnixNano()-b.lastBeat.Load() >= int64(b.tick) {
+				activity.RecordHeartbeat(b.ctx, b.details...)
+				b.lastBeat.Store(now.UnixNano())
+			}
+			b.state.Store(waiting)
+		}
+		b.mu.Unlock()
+	}
+}
+
+// enter says that the loop body is about to run, once the goroutine is
+// not recording.
+func (b *beats) enter() {
+	if b.state.CompareAndSwap(waiting, body) {
+		return
+	}
+	b.mu.Lock() // the goroutine is recording, and holds mu until done
+	b.state.Store(body)
+	b.mu.Unlock()
+}
+
+// processed says that the loop has processed the items before cp, and
+// records cp and the kept values if the interval has passed, or now.
+func (b *beats) processed(cp pager.Checkpoint, now bool) {
+	if t := time.Now(); now || t.Sub(b.last) >= b.every {
+		b.mu.Lock()
+		b.details = details(cp, b.keep)
+		activity.RecordHeartbeat(b.ctx, b.details...)
+		b.lastBeat.Store(t.UnixNano())
+		b.mu.Unlock()
+		b.last = t
+	}
+	b.state.Store(waiting)
+}
+
+// stop ends the heartbeats of the waits, once the walk has ended.
+func (b *beats) stop() {
+	close(b.quit)
+	<-b.done
 }
 
 // interval returns the time between heartbeats for an activity of the
@@ -150,14 +259,14 @@ func (c config) interval(timeout time.Duration) time.Duration {
 	return DefaultHeartbeatEvery
 }
 
-// beat records cp and the kept values as the activity's heartbeat.
-func beat(ctx context.Context, cp pager.Checkpoint, keep []any) {
-	details := make([]any, 0, 1+len(keep))
-	details = append(details, cp)
+// details returns cp and the kept values, as heartbeat details.
+func details(cp pager.Checkpoint, keep []any) []any {
+	d := make([]any, 0, 1+len(keep))
+	d = append(d, cp)
 	for _, v := range keep {
-		details = append(details, reflect.ValueOf(v).Elem().Interface())
+		d = append(d, reflect.ValueOf(v).Elem().Interface())
 	}
-	activity.RecordHeartbeat(ctx, details...)
+	return d
 }
 
 // resume sets *cp and the kept values to the last heartbeat of the attempt

@@ -314,3 +314,62 @@ func TestAllOutsideActivity(t *testing.T) {
 	}()
 	pagertemporal.All(context.Background(), pager.Offset(newListing(1).fetch))
 }
+
+// TestSlowPageHeartbeats: a page that takes longer than the activity's
+// HeartbeatTimeout to come — a slow API, a fetch retried with backoff, a
+// server's Retry-After — does not get a live attempt timed out: All keeps
+// heartbeating its last checkpoint while it waits for the page.
+func TestSlowPageHeartbeats(t *testing.T) {
+	const n = 100
+	list := newListing(n)
+	list.delay = 2500 * time.Millisecond // the one page: 2.5 × the HeartbeatTimeout
+	e := &exporter{list: list, sink: newSink(), pageSize: 100}
+	env := newEnv(t, e)
+	runExport(t, env, pagertemporal.Run[int]{
+		Activity:         "ExportPartition",
+		Partitions:       []pager.Partition{{Start: 0, End: n}},
+		HeartbeatTimeout: time.Second,
+		Retry:            &temporal.RetryPolicy{MaximumAttempts: 1},
+	})
+	if r := e.sink.check(t, n); r != 0 {
+		t.Errorf("%d orders delivered twice", r)
+	}
+}
+
+// TestRetryAfterWalkEnded: an attempt that fails after its walk ended —
+// a final commit or flush of the activity's own — is retried with nothing
+// walked again, whatever the heartbeat interval: All heartbeats the end.
+func TestRetryAfterWalkEnded(t *testing.T) {
+	const n = 250
+	list := newListing(n)
+	s := newSink()
+	env := newEnv(t, &exporter{list: list, sink: s, pageSize: 100})
+	env.RegisterActivityWithOptions(func(ctx context.Context, task pagertemporal.Task[int]) (pager.Watermark[int], error) {
+		count := 0 // items delivered by this attempt and those before, kept in the heartbeat
+		src := pager.Offset(list.fetch, append(task.Partition.Options(), pager.PageSize(100))...)
+		for o, err := range pagertemporal.All(ctx, src, pagertemporal.HeartbeatEvery(time.Hour), pagertemporal.Keep(&count)) {
+			if err != nil {
+				return task.Since, err
+			}
+			if err := s.put(o); err != nil {
+				return task.Since, err
+			}
+			count++
+		}
+		if activity.GetInfo(ctx).Attempt == 1 {
+			return task.Since, errors.New("commit: connection reset")
+		}
+		if count != n {
+			return task.Since, fmt.Errorf("kept count %d, want %d", count, n)
+		}
+		return task.Since, nil
+	}, activity.RegisterOptions{Name: "CommitFails"})
+	runExport(t, env, pagertemporal.Run[int]{
+		Activity:   "CommitFails",
+		Partitions: []pager.Partition{{Start: 0, End: n}},
+		Retry:      fastRetry,
+	})
+	if r := s.check(t, n); r != 0 {
+		t.Errorf("%d orders delivered twice, want none", r)
+	}
+}
