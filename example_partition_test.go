@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pagerseq/pager"
 )
@@ -134,4 +135,74 @@ func ExampleSince() {
 	// i4 2026-01-01T11:00:00Z
 	// i1 2026-01-01T12:00:00Z
 	// watermark {"value":"2026-01-01T12:00:00Z","keys":["i1"]}
+}
+
+// An incremental export walked by keyset: ?updated_since=mark.Value (an
+// inclusive filter) &updated_before=<the run's start>, sorted by
+// (updated_at, id), each page from after the last item's pair. During the
+// first run, after its first page, i1 is updated: the cursor does not
+// move, so i3 still comes (an offset walk would skip it), and i1's new
+// version, written after the run started, comes in the next run, whose
+// first page is i2 and i3 again, at the watermark's value: Since drops
+// them by their keys.
+func ExampleSince_keyset() {
+	ctx := context.Background()
+	issues := map[string]string{ // id → updated_at
+		"i1": "2026-01-01T10:00:00Z",
+		"i2": "2026-01-01T11:00:00Z",
+		"i3": "2026-01-01T11:00:00Z",
+	}
+	var mark pager.Watermark[string]
+	run := func(start string, during func()) {
+		before := start // less a margin for the clocks, in real use
+		next := mark
+		src := pager.Token(func(ctx context.Context, req pager.Request) (pager.Page[Issue], error) {
+			if req.Token != "" {
+				during()
+			}
+			fmt.Printf("GET /issues?updated_since=%s&updated_before=%s&after=%s\n", mark.Value, before, req.Token)
+			at, after, _ := strings.Cut(req.Token, " ")
+			var match []Issue
+			for id, u := range issues {
+				if u >= mark.Value && u < before && (req.Token == "" || u > at || u == at && id > after) {
+					match = append(match, Issue{id, u})
+				}
+			}
+			slices.SortFunc(match, func(a, b Issue) int {
+				return cmp.Or(cmp.Compare(a.UpdatedAt, b.UpdatedAt), cmp.Compare(a.ID, b.ID))
+			})
+			p := pager.Page[Issue]{Items: match[:min(req.Limit, len(match))]}
+			if n := len(p.Items); n > 0 {
+				p.Next = p.Items[n-1].UpdatedAt + " " + p.Items[n-1].ID
+			}
+			return p, nil
+		}, pager.PageSize(2))
+		updatedAt := func(is Issue) string { return is.UpdatedAt }
+		id := func(is Issue) string { return is.ID }
+		for is, err := range pager.Since(pager.All(ctx, src), mark, updatedAt, id, &next) {
+			if err != nil {
+				fmt.Println(err) // the watermark stays where it was
+				return
+			}
+			fmt.Println(is.ID, is.UpdatedAt)
+		}
+		mark = next // committed once the whole run has finished
+		saved, _ := json.Marshal(mark)
+		fmt.Printf("watermark %s\n", saved)
+	}
+	run("2026-01-01T12:00:00Z", func() { issues["i1"] = "2026-01-01T12:00:05Z" })
+	run("2026-01-01T13:00:00Z", func() {})
+	// Output:
+	// GET /issues?updated_since=&updated_before=2026-01-01T12:00:00Z&after=
+	// i1 2026-01-01T10:00:00Z
+	// i2 2026-01-01T11:00:00Z
+	// GET /issues?updated_since=&updated_before=2026-01-01T12:00:00Z&after=2026-01-01T11:00:00Z i2
+	// i3 2026-01-01T11:00:00Z
+	// GET /issues?updated_since=&updated_before=2026-01-01T12:00:00Z&after=2026-01-01T11:00:00Z i3
+	// watermark {"value":"2026-01-01T11:00:00Z","keys":["i2","i3"]}
+	// GET /issues?updated_since=2026-01-01T11:00:00Z&updated_before=2026-01-01T13:00:00Z&after=
+	// GET /issues?updated_since=2026-01-01T11:00:00Z&updated_before=2026-01-01T13:00:00Z&after=2026-01-01T11:00:00Z i3
+	// i1 2026-01-01T12:00:05Z
+	// GET /issues?updated_since=2026-01-01T11:00:00Z&updated_before=2026-01-01T13:00:00Z&after=2026-01-01T12:00:05Z i1
+	// watermark {"value":"2026-01-01T12:00:05Z","keys":["i1"]}
 }

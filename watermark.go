@@ -137,7 +137,8 @@ func (w Watermark[V]) clone() Watermark[V] {
 // oldest first skips an item whenever one it has passed is updated (moved
 // to the end) during the run, and the watermark, raised by the updated
 // one, passes the skipped item for good: walk such a listing by keyset
-// (a [Token] cursor of the last value and key), or newest first. Errors
+// (a [Token] cursor of the last value and key, with the items written
+// since the run started left for the next run), or newest first. Errors
 // pass through; the first ends the sequence.
 //
 // Since panics if value, key or next is nil.
