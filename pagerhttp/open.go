@@ -44,6 +44,13 @@ func NextLink(h http.Header, base *url.URL) (string, bool) {
 	return nextLink(&http.Response{Header: h, Request: &http.Request{URL: base}})
 }
 
+// HeaderTotal returns the listing's total as the headers h of a response
+// report it, as the walks read it with [Endpoint.TotalHeader] set to
+// name (X-Total-Count, else a Content-Range of items, if ""; none if
+// "-"), or 0 if they report none. It is for a caller that reads a
+// response itself, after [Open].
+func HeaderTotal(h http.Header, name string) int { return headerTotal(h, name) }
+
 // open is Open, on c.
 func (c *httpClient) open(ctx context.Context, u, accept string) (*http.Response, error) {
 	resp, err := c.do(ctx, u, accept, -1, identity)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pagerseq/pager/internal/apisim"
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // guessFor guesses from a first page with header and body, under the
@@ -385,7 +386,7 @@ func TestHeaderTotal(t *testing.T) {
 	} {
 		h := http.Header{}
 		h.Set(tt.header, tt.value)
-		if got := headerTotal(h, tt.name); got != tt.want {
+		if got := pagerhttp.HeaderTotal(h, tt.name); got != tt.want {
 			t.Errorf("%s: %s, -total-header %q: got %d, want %d", tt.header, tt.value, tt.name, got, tt.want)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/pagerseq/pager/pagerhttp"
 )
 
 // Where real APIs put what detection reads, as dotted paths, in order of
@@ -94,7 +96,7 @@ func guess(a *answer, o *options) (*guessed, error) {
 	if err := g.itemsOf(a); err != nil {
 		return nil, err
 	}
-	g.total = headerTotal(a.header, o.totalHeader)
+	g.total = pagerhttp.HeaderTotal(a.header, o.totalHeader)
 	g.setAside(a)
 	switch next, ok := nextLink(a); {
 	case o.style != "" && (a.obj == nil || o.style == "link"):

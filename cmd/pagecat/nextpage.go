@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -284,33 +283,4 @@ func nextLink(a *answer) (string, bool) {
 		return "", false
 	}
 	return pagerhttp.NextLink(a.header, base)
-}
-
-// headerTotal returns the listing's total in h, or 0: in the header
-// name (-total-header; "-": none), or by default X-Total-Count, else
-// the total of a Content-Range of items, as pagerhttp reads it.
-func headerTotal(h http.Header, name string) int {
-	switch name {
-	case "-":
-		return 0
-	case "":
-		if n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-Total-Count"))); err == nil && n > 0 {
-			return n
-		}
-		name = "Content-Range"
-	}
-	v := strings.TrimSpace(h.Get(name))
-	if strings.EqualFold(name, "Content-Range") {
-		if unit, rng, ok := strings.Cut(v, " "); ok {
-			if !strings.EqualFold(unit, "items") {
-				return 0
-			}
-			v = rng
-		}
-		_, v, _ = strings.Cut(v, "/")
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n > 0 {
-		return n
-	}
-	return 0
 }
