@@ -8,38 +8,55 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// fanOut prefetches an Offset source with concurrent fetches.
+// fanOut prefetches an Offset source with n concurrent fetches.
 type fanOut[T any] struct {
 	src *offsetSource[T]
 	n   int
 }
 
 // Pages runs the walk on the caller's goroutine and its fetches on n
-// workers: the walk queues requests for them, up to 2n pages ahead of the
-// loop body, and takes their answers in order. However the loop ends, the
-// defer cancels the fetches ahead and waits for the workers to return.
+// workers. The walk queues requests for them up to 2n pages ahead of the
+// loop body, and hands their answers in order to a sequential walk of the
+// source, which decides what is yielded and where the next page starts.
+// However the loop ends, the defer cancels the fetches and waits for the
+// workers to return.
 func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
-		w := &fanWalk[T]{fanOut: s, seq: s.src.walk(ctx).(*offsetWalker[T]), ctx: ctx,
-			jobs: make(chan *fetch[T], 2*s.n), results: make(chan *fetch[T], 2*s.n),
-			window: make([]*fetch[T], 0, 2*s.n)}
-		if w.seq.done {
+		seq := s.src.walk(ctx).(*offsetWalker[T])
+		if seq.done {
 			return // an empty EndOffset range: nothing to fetch
 		}
-		w.stride = w.seq.request().Limit
+		w := &fanWalk[T]{fanOut: s, seq: seq, stride: seq.request().Limit,
+			window: make([]*fetch[T], 0, 2*s.n),
+			jobs:   make(chan *fetch[T], 2*s.n), results: make(chan *fetch[T], 2*s.n)}
 		w.gen, w.cancel = context.WithCancel(ctx)
 		for range s.n {
 			w.g.Go(w.work)
 		}
 		ok := false
 		defer func() {
-			w.end()
+			w.stop()
 			if ok {
 				relay(w.failed)
 			}
 		}()
-		for r, more := w.next(); more; r, more = w.next() {
-			if !yield(r.page, r.err) || r.err != nil {
+		for !w.over {
+			f := w.head()
+			if f.panic != nil {
+				w.failed = f.panic // re-raised in the page's place
+				break
+			}
+			p, err := seq.take(f.req, f.page, f.tries, f.err)
+			w.free = append(w.free, f) // no worker holds it now: reused, not allocated per page
+			switch {
+			case err != nil || seq.done:
+				w.stop() // before the loop body sees the last page or the error
+			case len(w.window) > 0 && w.window[0].req.Offset != seq.offset:
+				w.discard() // the page is not as long as guessed
+			}
+			w.stride = len(p.Items)
+			w.fill()
+			if err == errEnd || !yield(p, err) || err != nil {
 				break
 			}
 		}
@@ -50,30 +67,24 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 // fanWalk is a walk of a fanOut.
 type fanWalk[T any] struct {
 	*fanOut[T]
+	seq    *offsetWalker[T] // the sequential walk, handed the answers in order
+	window []*fetch[T]      // the fetches from seq's next page on, by offset
 
-	// seq is a sequential walk of the source, handed the answers in order
-	// instead of fetching them: it decides what is yielded and where the
-	// next page starts.
-	seq    *offsetWalker[T]
-	stride int // the length guessed for pages not yet in: the last one's, or the limit
-	total  int // the last Total a fetch reported; 0: unknown
-	known  int // the end of the items that fetches have shown to exist
+	// What the fetches have shown of the listing, to guess pages ahead:
+	stride   int   // the length of the last page taken, or the limit
+	total    int   // the last Total reported; 0: unknown
+	known    int   // the end of the items shown to exist
+	unproven []int // the offsets requested at or past known: past the end, if any is
 
-	// unproven holds the offsets requested at or past known: requests past
-	// the end are among them, so keeping them to n bounds those.
-	unproven []int
-
-	ctx     context.Context
-	gen     context.Context    // of the fetches in the window, canceled when they are discarded
+	gen     context.Context    // of the fetches in the window
 	cancel  context.CancelFunc // of gen
-	g       errgroup.Group     // runs the n workers
+	g       errgroup.Group     // the n workers
 	jobs    chan *fetch[T]     // fetches for the workers to run
 	results chan *fetch[T]     // fetches the workers ran
-	queued  int                // fetches sent on jobs and not received from results
-	window  []*fetch[T]        // fetches from seq's next page on, by offset
+	queued  int                // fetches sent on jobs, not yet received from results
 	free    []*fetch[T]        // fetches taken, to reuse
-	over    bool               // nothing more is fetched
-	failed  any                // the panic to re-raise when the loop ends
+	over    bool               // the walk is stopped: nothing more is fetched
+	failed  any                // a fetch's panic, to re-raise when the loop ends
 }
 
 // A fetch is the fetch of one page, and its outcome.
@@ -87,42 +98,44 @@ type fetch[T any] struct {
 	in    bool // received from results
 }
 
-// work runs the fetches sent on jobs until it is closed, sending each on
-// results. A fetch that panics or calls runtime.Goexit ends its worker,
-// which sends what it panicked with; note starts another.
+// work runs the fetches queued until jobs is closed, and sends each on
+// results, which has room for every fetch queued.
 func (w *fanWalk[T]) work() error {
-	var f *fetch[T] // the fetch running
-	defer func() {
-		if f != nil {
-			f.panic = orGoexit(recover())
-			w.results <- f
-		}
-	}()
-	for job := range w.jobs {
-		f = job
-		f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, Checkpoint{Offset: f.req.Offset})
-		f = nil
-		w.results <- job // never blocks: there is room for every fetch queued
+	for f := range w.jobs {
+		w.run(f)
+		w.results <- f
 	}
 	return nil
 }
 
-// next returns the next result for the loop body, or false once the walk
-// is over. It notes the fetches that came in, and queues more, before it
-// waits for the one at the head of the window.
-func (w *fanWalk[T]) next() (result[T], bool) {
+// run runs f, and keeps in f what it panicked with, to re-raise on the
+// caller's goroutine. runtime.Goexit, which recover does not stop, ends the
+// worker: run sends f and starts the worker's successor itself.
+func (w *fanWalk[T]) run(f *fetch[T]) {
+	returned := false
+	defer func() {
+		if f.panic = recover(); !returned && f.panic == nil {
+			f.panic = orGoexit(nil)
+			w.results <- f
+			w.g.Go(w.work)
+		}
+	}()
+	f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, Checkpoint{Offset: f.req.Offset})
+	returned = true
+}
+
+// head returns the fetch of seq's next page once it is in, and notes the
+// others that come in meanwhile, queuing more.
+func (w *fanWalk[T]) head() *fetch[T] {
 	for {
 		for len(w.results) > 0 {
 			w.note(<-w.results)
 		}
 		w.fill()
-		switch {
-		case w.over:
-			return result[T]{}, false
-		case len(w.window) > 0 && w.window[0].in:
-			r, ok := w.take()
-			w.fill()
-			return r, ok
+		if len(w.window) > 0 && w.window[0].in {
+			f := w.window[0]
+			w.window = slices.Delete(w.window, 0, 1) // in place: no allocation per page
+			return f
 		}
 		w.note(<-w.results) // one is queued: the window's head, or a discarded fetch
 	}
@@ -148,7 +161,7 @@ func (w *fanWalk[T]) fill() {
 			w.unproven = append(w.unproven, req.Offset)
 		}
 		w.queued++
-		w.jobs <- f // never blocks: there is room for 2n
+		w.jobs <- f // never blocks: it has room for 2n
 	}
 }
 
@@ -174,10 +187,8 @@ func (w *fanWalk[T]) guess() (Request, bool) {
 	return req, w.total > 0 && req.Offset < w.total || w.total == 0 && len(w.unproven) < room
 }
 
-// note marks f in, and learns what it shows of the listing, whether or not
-// its page is taken: a Total, or items up to where they end. It keeps the
-// first panic of a fetch, to re-raise even if f is discarded or not taken,
-// and replaces the worker that the panic ended.
+// note marks f in, and learns from it whether or not its page is taken: a
+// panic, a Total, or items up to where they end.
 func (w *fanWalk[T]) note(f *fetch[T]) {
 	w.queued--
 	f.in = true
@@ -185,9 +196,6 @@ func (w *fanWalk[T]) note(f *fetch[T]) {
 	case f.panic != nil:
 		if w.failed == nil {
 			w.failed = f.panic
-		}
-		if !w.over {
-			w.g.Go(w.work)
 		}
 	case f.err == nil:
 		if f.page.Total > 0 {
@@ -200,50 +208,27 @@ func (w *fanWalk[T]) note(f *fetch[T]) {
 	}
 }
 
-// take hands the fetch at the head of the window, which is in, to seq, and
-// returns what seq makes of it for the loop body, if anything. It discards
-// the guesses after a page not as long as guessed, and ends the walk
-// before the loop body sees its last page or its error.
-func (w *fanWalk[T]) take() (result[T], bool) {
-	f := w.window[0]
-	w.window = slices.Delete(w.window, 0, 1) // in place: no allocation per page
-	if f.panic != nil {
-		w.failed = f.panic
-		w.end()
-		return result[T]{}, false
-	}
-	p, err := w.seq.take(f.req, f.page, f.tries, f.err)
-	w.free = append(w.free, f) // no worker holds it now
-	switch {
-	case err != nil:
-		w.end()
-		return result[T]{err: err}, err != errEnd
-	case w.seq.done:
-		w.end()
-	case len(w.window) > 0 && w.window[0].req.Offset != w.seq.offset:
-		w.cancel()
-		w.gen, w.cancel = context.WithCancel(w.ctx)
-		clear(w.window)
-		w.window = w.window[:0]
-	}
-	w.stride = len(p.Items)
-	return result[T]{page: p}, true
+// discard cancels the fetches in the window, guessed from a page length
+// that proved wrong. They are noted as they come in, and dropped.
+func (w *fanWalk[T]) discard() {
+	w.cancel()
+	w.gen, w.cancel = context.WithCancel(w.seq.ctx)
+	clear(w.window)
+	w.window = w.window[:0]
 }
 
-// end cancels the fetches, lets the workers return, and notes the fetches
-// they ran. Calls after the first do nothing.
-func (w *fanWalk[T]) end() {
+// stop cancels the fetches, waits for the workers to return, and notes the
+// fetches they ran. Calls after the first do nothing.
+func (w *fanWalk[T]) stop() {
 	if w.over {
 		return
 	}
 	w.over = true
 	w.cancel()
 	close(w.jobs)
-	_ = w.g.Wait()     // workers return no error: a fetch's outcome is in the fetch
-	for range w.jobs { // left by workers that panicked
-		w.queued--
-	}
-	for w.queued > 0 {
-		w.note(<-w.results)
+	_ = w.g.Wait() // workers return no error: a fetch's outcome is in the fetch
+	close(w.results)
+	for f := range w.results {
+		w.note(f)
 	}
 }
