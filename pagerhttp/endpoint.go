@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -60,7 +62,8 @@ type Endpoint struct {
 	// Client sends the requests. If nil, a client of this package's with
 	// a connect timeout of 30s and a TLS handshake timeout of 10s, not
 	// http.DefaultClient. Either way, HeaderTimeout and IdleTimeout apply,
-	// and a redirect to another origin drops Header (a wrapper around the
+	// and a redirect to another origin drops Header and a cursor sent in a
+	// header, and is refused if it would resend Body (a wrapper around the
 	// Client's CheckRedirect does it). Do not set a Client.Timeout with
 	// [NDJSONStream]: it bounds a whole stream, however healthy.
 	Client *http.Client
@@ -204,7 +207,11 @@ func newHTTPClient(e Endpoint, fn string, p params) *httpClient {
 	if e.Client != nil {
 		client = *e.Client
 	}
-	client.CheckRedirect = c.origin.redirectPolicy(e.Header, client.CheckRedirect)
+	private := slices.Collect(maps.Keys(e.Header))
+	if e.SendCursor.kind == inHeader {
+		private = append(private, e.SendCursor.names...)
+	}
+	client.CheckRedirect = c.origin.redirectPolicy(private, client.CheckRedirect)
 	c.client = &client
 	c.pages.init()
 	c.pace = pacer{max: e.MaxQuotaWait, clock: e.clock.orReal()}

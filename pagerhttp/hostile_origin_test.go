@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -324,5 +325,89 @@ func TestRedirectDowngrade(t *testing.T) {
 	}
 	if n := len(origin.requests()); n != 1 {
 		t.Errorf("the origin got %d requests, want 1: a refused redirect is not retried", n)
+	}
+}
+
+// TestRedirectDropsCursorHeader: a cursor sent in a header (SendCursor:
+// Header) is the caller's as much as its API key: a redirect to another
+// origin carried it until the headers to drop included it.
+func TestRedirectDropsCursorHeader(t *testing.T) {
+	other := newRecorder(t, false, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"data": [{"id": 2}]}`)
+	})
+	origin := newRecorder(t, false, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Cursor") != "" {
+			http.Redirect(w, r, other.URL+"/page2", http.StatusTemporaryRedirect)
+			return
+		}
+		w.Header().Set("X-Next-Cursor", "s3cret-cursor")
+		fmt.Fprint(w, `{"data": [{"id": 1}]}`)
+	})
+	ep := pagerhttp.Endpoint{URL: origin.URL + "/items", Client: client(t), Items: "data",
+		Cursor: pagerhttp.Header("X-Next-Cursor"), SendCursor: pagerhttp.Header("X-Cursor")}
+	items, err := pager.Collect(pager.All(context.Background(), pager.Token(pagerhttp.TokenFetch[Rec](ep))))
+	if err != nil || len(items) != 2 {
+		t.Fatalf("got %d items and %v, want 2 and no error", len(items), err)
+	}
+	reqs := other.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("the other origin got %d requests, want 1", len(reqs))
+	}
+	if l := leaks(reqs[0].Header); len(l) > 0 {
+		t.Errorf("the redirect carried %v", l)
+	}
+}
+
+// TestRedirectKeepsBody: a POST whose body holds the caller's query (and
+// its cursor) is redirected with 307 or 308, which resend the body: to
+// another origin, that is refused with an *OriginError before anything
+// is sent there; within the origin, or to an allowed host, it is followed.
+func TestRedirectKeepsBody(t *testing.T) {
+	for _, code := range []int{http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		for _, allow := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%d/allowed=%t", code, allow), func(t *testing.T) {
+				var mu sync.Mutex
+				var bodies []string
+				other := newRecorder(t, false, func(w http.ResponseWriter, r *http.Request) {
+					b, _ := io.ReadAll(r.Body)
+					mu.Lock()
+					bodies = append(bodies, string(b))
+					mu.Unlock()
+					fmt.Fprint(w, `{"results": [{"id": 1}], "next_cursor": null}`)
+				})
+				origin := newRecorder(t, false, func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, other.URL+"/v1/query", code)
+				})
+				ep := pagerhttp.Endpoint{URL: origin.URL + "/v1/query", Client: client(t), Header: secretHeader(),
+					Body: `{"filter": {"owner": "s3cret-owner"}}`, Items: "results",
+					Cursor: pagerhttp.BodyField("next_cursor"), SendCursor: pagerhttp.BodyField("start_cursor")}
+				if allow {
+					ep.AllowHosts = []string{other.host()}
+				}
+				items, err := pager.Collect(pager.All(context.Background(), pager.Token(pagerhttp.TokenFetch[Rec](ep), retry5)))
+				mu.Lock()
+				defer mu.Unlock()
+				if allow {
+					if err != nil || len(items) != 1 || len(bodies) != 1 || !strings.Contains(bodies[0], "s3cret-owner") {
+						t.Fatalf("got %d items, %v, bodies %q: want the allowed host to get the POST with its body", len(items), err, bodies)
+					}
+					return
+				}
+				var oe *pagerhttp.OriginError
+				var pe *pager.PageError
+				if !errors.As(err, &oe) || !errors.As(err, &pe) || oe.Host != other.host() {
+					t.Fatalf("got %v, want a *PageError around an *OriginError for %s", err, other.host())
+				}
+				if pe.Attempts != 1 {
+					t.Errorf("got %d attempts, want 1: not retried", pe.Attempts)
+				}
+				if msg := err.Error(); !strings.Contains(msg, "its body is not sent there") || strings.Contains(msg, "s3cret") {
+					t.Errorf("got message %q", msg)
+				}
+				if n := len(other.requests()); n != 0 {
+					t.Errorf("the other origin got %d requests, want 0", n)
+				}
+			})
+		}
 	}
 }

@@ -119,14 +119,16 @@ func defaultPort(scheme string) string {
 
 // redirectPolicy wraps next, a Client's CheckRedirect (nil: net/http's
 // default, at most 10 redirects), so that a redirect that leaves the origin
-// carries none of the caller's headers, nor a Referer naming the caller's
-// URL. net/http only drops Authorization and cookies, and only on a change
-// of host: an API key in X-Api-Key, or any header sent to another port or
-// down to http, would follow the redirect. Once a redirect has left the
-// origin, no later one gets the headers back. A redirect from an https
-// origin down to http is refused with an *OriginError, as a next URL
-// would be: the page would come in clear.
-func (o *origin) redirectPolicy(header http.Header, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+// carries none of the caller's headers (header, and the headers that carry
+// the cursor), nor a Referer naming the caller's URL. net/http only drops
+// Authorization and cookies, and only on a change of host: an API key in
+// X-Api-Key, or any header sent to another port or down to http, would
+// follow the redirect. Once a redirect has left the origin, no later one
+// gets the headers back. A redirect that would carry a request body to
+// another origin (a 307 or 308 after a POST: the body holds the caller's
+// query and cursor) is refused with an *OriginError, as is one from an
+// https origin down to http: the page would come in clear.
+func (o *origin) redirectPolicy(header []string, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if o.scheme == "https" && strings.EqualFold(req.URL.Scheme, "http") {
 			// The page would come in clear, open to anyone on the path.
@@ -137,7 +139,12 @@ func (o *origin) redirectPolicy(header http.Header, next func(*http.Request, []*
 			left = left || o.check(r.URL) != nil
 		}
 		if left {
-			for k := range header {
+			if via[0].GetBody != nil && req.Method != http.MethodGet && req.Method != http.MethodHead { // 307, 308: the body goes along
+				return &OriginError{Scheme: strings.ToLower(req.URL.Scheme), Host: req.URL.Host,
+					Reason: fmt.Sprintf("a redirect of a %s to another origin than %s://%s: its body is not sent there (add the host to Endpoint.AllowHosts to allow it)",
+						sanitize(req.Method), o.scheme, net.JoinHostPort(o.host, o.port))}
+			}
+			for _, k := range header {
 				req.Header.Del(k)
 			}
 			req.Header.Del("Referer")
