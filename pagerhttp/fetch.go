@@ -23,7 +23,11 @@ import (
 // a page whose items are byte for byte those of the page just before it
 // fails with an error wrapping [pager.ErrRepeatedPage], under [pager.Prefetch]
 // too. (A listing whose consecutive pages hold the very same bytes cannot
-// be told from that server.) An empty page while Total or HasMore says more
+// be told from that server.) The pages are remembered per FetchFunc, and
+// forgotten when a walk asks for offset 0: a walk resumed at a checkpoint
+// with the FetchFunc of an earlier walk, after exactly a page of items was
+// inserted before it, is taken for that server; make a FetchFunc per walk
+// if the listing may shift between walks. An empty page while Total or HasMore says more
 // follow fails with [ErrItemsMissing]. Neither is retried.
 func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset", byOffset: true})
