@@ -31,7 +31,8 @@ import (
 // X-RateLimit-Remaining and X-RateLimit-Reset), the next request waits for
 // the reset instead of collecting a 429; the wait ends early when the
 // walk's context is done. A Reset under 10^9 counts seconds from now, a
-// larger one seconds since 1970.
+// larger one seconds since 1970. Endpoints that spend one quota share
+// what their answers say of it through a [Quota].
 type Endpoint struct {
 	// URL is the listing's URL with any fixed query parameters
 	// (?status=failed); the page's parameters are added to them. Its
@@ -94,6 +95,12 @@ type Endpoint struct {
 	// minute. If the reset is further away, the request fails at once with
 	// an error wrapping [ErrQuotaSpent], which is not retried.
 	MaxQuotaWait time.Duration
+
+	// Quota, if not nil, is the rate-limit quota that this Endpoint's
+	// requests share with those of other Endpoints and [Open] calls that
+	// have it; see [Quota]. If nil, each FetchFunc or Source made from the
+	// Endpoint paces its requests by its own answers.
+	Quota *Quota
 
 	// MaxBodySize bounds the body of a page, counted after decompression;
 	// default [DefaultMaxBodySize] (64 MiB), < 0 for no bound. A longer
@@ -207,7 +214,10 @@ func newHTTPClient(e Endpoint, fn string, p params) *httpClient {
 	client.CheckRedirect = c.origin.redirectPolicy(e.Header, client.CheckRedirect)
 	c.client = &client
 	c.pages.init()
-	c.pace = pacer{max: e.MaxQuotaWait, clock: e.clock.orReal()}
+	c.pace = pacer{max: e.MaxQuotaWait, clock: e.clock.orReal(), q: e.Quota}
+	if c.pace.q == nil {
+		c.pace.q = new(Quota)
+	}
 	return c
 }
 

@@ -12,22 +12,43 @@ import (
 	"github.com/pagerseq/pager/internal/timer"
 )
 
-// A pacer holds back requests while a rate-limit quota is spent. It is
-// shared by the concurrent fetches of one Endpoint's FetchFunc.
-type pacer struct {
-	max   time.Duration // the longest wait
-	clock clock
+// A Quota is a rate-limit quota that the requests of several Endpoints
+// spend together: the walks of two listings of one API under one token,
+// or a first request sent with [Open] and the walk that follows it. Set
+// it as the [Endpoint.Quota] of each; when an answer to any of them says
+// that the quota is spent, no request through any of them is sent before
+// the reset it reports. Without one, the requests of a FetchFunc or
+// Source are paced by their own answers only, and an Open call, alone, by
+// none.
+//
+// The zero value is a quota not spent. A Quota is safe for concurrent
+// use; it must not be copied after its first use.
+type Quota struct {
+	// OnWait, if not nil, is called when a request is about to wait for
+	// the reset, with how long and until when: for a log line or a
+	// progress note. Requests that wait for the same reset at once each
+	// call it, concurrently under [pager.Prefetch]. Set it before the
+	// Quota is first used.
+	OnWait func(wait time.Duration, until time.Time)
 
 	mu    sync.Mutex
 	until time.Time // no request before then; zero: none held back
 }
 
+// A pacer holds back the requests of one Endpoint's FetchFunc, Source or
+// Open call while the quota q is spent.
+type pacer struct {
+	max   time.Duration // the longest wait
+	clock clock
+	q     *Quota // Endpoint.Quota, or one of the FetchFunc's own
+}
+
 // wait waits until the quota is reset, if it is spent, or ctx is done. A
 // reset further away than the cap fails at once.
 func (p *pacer) wait(ctx context.Context, method, u string) error {
-	p.mu.Lock()
-	until := p.until
-	p.mu.Unlock()
+	p.q.mu.Lock()
+	until := p.q.until
+	p.q.mu.Unlock()
 	if until.IsZero() {
 		return nil
 	}
@@ -36,8 +57,11 @@ func (p *pacer) wait(ctx context.Context, method, u string) error {
 		return nil
 	}
 	if d > p.max {
-		return quotaError{fmt.Errorf("%w until %s (in %v, more than Endpoint.MaxQuotaWait %v): %s %s",
+		return quotaError{fmt.Errorf("%w until %s (in %v; Endpoint.MaxQuotaWait is %v): %s %s",
 			ErrQuotaSpent, until.UTC().Format(time.RFC3339), d.Round(time.Second), p.max, method, u)}
+	}
+	if p.q.OnWait != nil {
+		p.q.OnWait(d, until)
 	}
 	return p.clock.sleep(ctx, d)
 }
@@ -61,11 +85,11 @@ func (p *pacer) observe(h http.Header) {
 		if reset >= 1e9 {
 			until = time.Unix(reset, 0)
 		}
-		p.mu.Lock()
-		if until.After(p.until) {
-			p.until = until
+		p.q.mu.Lock()
+		if until.After(p.q.until) {
+			p.q.until = until
 		}
-		p.mu.Unlock()
+		p.q.mu.Unlock()
 		return
 	}
 }
