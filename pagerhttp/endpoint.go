@@ -29,9 +29,11 @@ import (
 // When a response says that the rate-limit quota is spent
 // (RateLimit-Remaining: 0 and RateLimit-Reset, or GitHub's
 // X-RateLimit-Remaining and X-RateLimit-Reset), the next request waits for
-// the reset instead of collecting a 429; the wait ends early when the
-// walk's context is done. A Reset under 10^9 counts seconds from now, a
-// larger one seconds since 1970. Endpoints that spend one quota share
+// the reset instead of collecting a 429; after a 429 or 503 with a
+// Retry-After, every request to come waits as long (the other fetches of
+// a [pager.Prefetch] too, not only the retry). The wait ends early when
+// the walk's context is done. A Reset under 10^9 counts seconds from now,
+// a larger one seconds since 1970. Endpoints that spend one quota share
 // what their answers say of it through a [Quota].
 type Endpoint struct {
 	// URL is the listing's URL with any fixed query parameters
@@ -255,9 +257,12 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 	if err := c.origin.check(target); err != nil {
 		return nil, err
 	}
-	if err := c.pace.wait(ctx, c.method, Redact(u)); err != nil {
+	probe, err := c.pace.wait(ctx, c.method, Redact(u))
+	if err != nil {
 		return nil, err
 	}
+	answered := false
+	defer func() { c.pace.done(probe, answered) }()
 	ctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(ctx, c.method, u, nil)
 	if err != nil {
@@ -278,7 +283,8 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 	if err != nil {
 		return nil, err
 	}
-	c.pace.observe(resp.Header)
+	c.pace.observe(resp.StatusCode, resp.Header)
+	answered = true
 	if resp.StatusCode/100 != 2 {
 		defer drainClose(resp.Body)
 		return nil, newHTTPError(req, resp, c.pace.clock.now())

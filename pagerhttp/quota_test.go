@@ -135,3 +135,87 @@ func TestQuotaOwn(t *testing.T) {
 		t.Errorf("sleeps (-want +got):\n%s", diff)
 	}
 }
+
+// TestQuotaRetryAfter: a 429 with a Retry-After, and no quota headers,
+// holds back the next request through the quota, whoever sends it.
+func TestQuotaRetryAfter(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "7")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+	clk := &pacing{now: time.Unix(2_000_000_000, 0)}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+	var he *pagerhttp.HTTPError
+	if _, err := pagerhttp.Open(context.Background(), ep, "", "application/json"); !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("got %v, want a 429", err)
+	}
+	if _, err := pagerhttp.OffsetFetch[Rec](ep)(context.Background(), pager.Request{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{7 * time.Second}, clk.slept); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+// TestQuotaProbe sends three requests at once through a quota that an
+// answer said is spent: when the reset comes, one goes first, and the
+// others wait for its answer. If it says the quota is spent again, they
+// go one at a time, each after its reset; if it says there is room, they
+// go.
+func TestQuotaProbe(t *testing.T) {
+	for _, tt := range []struct {
+		label     string
+		remaining string // what every answer says is left
+		wantMax   int32  // the most requests in flight at once, at most
+	}{
+		{"spent again", "0", 1},
+		{"room", "5", 2},
+	} {
+		t.Run(tt.label, func(t *testing.T) {
+			var calls, inFlight, most atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				remaining := tt.remaining
+				if calls.Add(1) == 1 {
+					remaining = "0"
+				} else {
+					time.Sleep(50 * time.Millisecond) // long enough for the others to come, if they do
+				}
+				w.Header().Set("RateLimit-Remaining", remaining)
+				w.Header().Set("RateLimit-Reset", "30")
+				fmt.Fprint(w, `[]`)
+			}))
+			defer srv.Close()
+			clk := &pacing{now: time.Unix(2_000_000_000, 0)}
+			ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+			fetch := pagerhttp.OffsetFetch[Rec](ep)
+			if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, 3)
+			for range 3 {
+				go func() {
+					_, err := fetch(context.Background(), pager.Request{Limit: 10})
+					errs <- err
+				}()
+			}
+			for range 3 {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+			if m := most.Load(); m > tt.wantMax {
+				t.Errorf("got %d requests in flight at once, want at most %d", m, tt.wantMax)
+			}
+		})
+	}
+}

@@ -100,3 +100,20 @@ func TestQuotaTooFarInWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotaPrefetch walks with 4 fetches at once through a quota of one
+// request a second. The first 4 requests go before any answer says a
+// word of the quota; after that, each reset lets one request go, and the
+// others wait for its answer: the walk ends with every record, not with
+// the retries spent on 429s.
+func TestQuotaPrefetch(t *testing.T) {
+	t.Parallel()
+	s := sim(t, apisim.Config{N: 8, Faults: apisim.Faults{Quota: 1, QuotaWindow: time.Second}})
+	code, stdout, stderr := pagecat(t, "-style=offset", "-items=runs", "-page-size=2", "-prefetch=4", s.URL+apisim.Runs)
+	if code != 0 || stdout != ndjson(s, 1, 8) {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+	if st := s.Stats(); st.OverQuota > 3 {
+		t.Errorf("%d of %d requests over the quota, want at most the first 3 (stderr:\n%s)", st.OverQuota, st.Requests, stderr)
+	}
+}
