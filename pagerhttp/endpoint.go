@@ -31,9 +31,12 @@ import (
 // When a response says that the rate-limit quota is spent
 // (RateLimit-Remaining: 0 and RateLimit-Reset, or GitHub's
 // X-RateLimit-Remaining and X-RateLimit-Reset), the next request waits for
-// the reset instead of collecting a 429; the wait ends early when the
-// walk's context is done. A Reset under 10^9 counts seconds from now, a
-// larger one seconds since 1970.
+// the reset instead of collecting a 429; after a 429 or 503 with a
+// Retry-After, every request to come waits as long (the other fetches of
+// a [pager.Prefetch] too, not only the retry). The wait ends early when
+// the walk's context is done. A Reset under 10^9 counts seconds from now,
+// a larger one seconds since 1970. Endpoints that spend one quota share
+// what their answers say of it through a [Quota].
 type Endpoint struct {
 	// URL is the listing's URL with any fixed query parameters
 	// (?status=failed); the page's parameters are added to them. Its
@@ -97,6 +100,12 @@ type Endpoint struct {
 	// minute. If the reset is further away, the request fails at once with
 	// an error wrapping [ErrQuotaSpent], which is not retried.
 	MaxQuotaWait time.Duration
+
+	// Quota, if not nil, is the rate-limit quota that this Endpoint's
+	// requests share with those of other Endpoints and [Open] calls that
+	// have it; see [Quota]. If nil, each FetchFunc or Source made from the
+	// Endpoint paces its requests by its own answers.
+	Quota *Quota
 
 	// MaxBodySize bounds the body of a page, counted after decompression;
 	// default [DefaultMaxBodySize] (64 MiB), < 0 for no bound. A longer
@@ -214,7 +223,10 @@ func newHTTPClient(e Endpoint, fn string, p params) *httpClient {
 	client.CheckRedirect = c.origin.redirectPolicy(private, client.CheckRedirect)
 	c.client = &client
 	c.pages.init()
-	c.pace = pacer{max: e.MaxQuotaWait, clock: e.clock.orReal()}
+	c.pace = pacer{max: e.MaxQuotaWait, clock: e.clock.orReal(), q: e.Quota}
+	if c.pace.q == nil {
+		c.pace.q = new(Quota)
+	}
 	return c
 }
 
@@ -252,9 +264,12 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 	if err := c.origin.check(target); err != nil {
 		return nil, err
 	}
-	if err := c.pace.wait(ctx, c.method, Redact(u)); err != nil {
+	probe, err := c.pace.wait(ctx, c.method, Redact(u))
+	if err != nil {
 		return nil, err
 	}
+	answered := false
+	defer func() { c.pace.done(probe, answered) }()
 	ctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(ctx, c.method, u, nil)
 	if err != nil {
@@ -275,7 +290,8 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 	if err != nil {
 		return nil, err
 	}
-	c.pace.observe(resp.Header)
+	c.pace.observe(resp.StatusCode, resp.Header)
+	answered = true
 	if resp.StatusCode/100 != 2 {
 		defer drainClose(resp.Body)
 		return nil, newHTTPError(req, resp, c.pace.clock.now())

@@ -13,7 +13,9 @@ import (
 // Open sends one request for target (e.URL if "") as the walks send
 // theirs — e.Header to e.URL's origin only, redirects included, and a
 // target elsewhere refused with an [*OriginError], as a next URL is; after
-// any rate-limit wait; within e.HeaderTimeout — and returns the
+// the wait for the quota's reset that an earlier answer reported to
+// e.Quota, if set, to which this answer reports in turn; within
+// e.HeaderTimeout — and returns the
 // response if its status is 2xx, else an [*HTTPError]. An error says, by
 // a Retryable method, whether asking again may heal it, as a FetchFunc's
 // errors do, so that a [pager.Retry] policy can be applied to Open. It is

@@ -467,7 +467,7 @@ func get(ctx context.Context, client *http.Client, o *options, u string, first b
 	ep := pagerhttp.Endpoint{
 		URL: o.url, Header: o.header, Client: client,
 		HeaderTimeout: o.timeout, IdleTimeout: o.timeout,
-		AllowHosts: o.allowHosts, MaxBodySize: o.maxBodySize,
+		AllowHosts: o.allowHosts, MaxBodySize: o.maxBodySize, Quota: o.quota,
 	}
 	fetch := func(ctx context.Context, _ pager.Request) (pager.Page[*answer], error) {
 		resp, err := pagerhttp.Open(ctx, ep, u, "application/json")

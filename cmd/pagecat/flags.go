@@ -45,6 +45,7 @@ type options struct {
 	jq *jqProgram // -jq and -slurp compiled; nil: neither
 
 	header http.Header                 // the -H flags, expanded
+	quota  *pagerhttp.Quota            // detection's and the walk's: run.go
 	getenv func(string) (string, bool) // os.LookupEnv; tests replace it
 	fs     *flag.FlagSet               // to print the resume command
 }

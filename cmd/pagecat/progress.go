@@ -40,6 +40,7 @@ type progress struct {
 	pages, items, retries  int
 	total, reached, offset int // the listing's total if known; offset past the last page; where this run started
 	shown                  bool
+	reset                  time.Time // the quota reset last waited for
 }
 
 func newProgress(w io.Writer, mode string) *progress {
@@ -66,6 +67,24 @@ func (p *progress) note(format string, args ...any) {
 	defer p.mu.Unlock()
 	p.clear()
 	fmt.Fprintf(p.w, "pagecat: "+format+"\n", args...)
+}
+
+// quotaWait is the walk's Quota.OnWait: it counts the wait as a quota
+// wait, and notes it, once for the requests that wait for one reset.
+func (p *progress) quotaWait(d time.Duration, until time.Time) {
+	p.mu.Lock()
+	seen := until.Equal(p.reset)
+	p.reset = until
+	p.mu.Unlock()
+	if seen {
+		return
+	}
+	if p.net != nil {
+		p.net.quota.Add(1)
+		p.net.quotaWait.Add(int64(d))
+	}
+	p.note("the server's rate-limit quota is spent until %s: waiting %v before the next request",
+		until.UTC().Format("15:04:05Z"), d.Round(100*time.Millisecond))
 }
 
 // println writes a line of its own, whether progress is on or not, and
@@ -116,7 +135,7 @@ func (p *progress) line(now time.Time) string {
 	fmt.Fprintf(&b, ", %.0f items/s, %s", rate, count(p.retries, "retry"))
 	if p.net != nil {
 		n, d := p.net.waits()
-		fmt.Fprintf(&b, ", %s (%v)", count(int(n), "quota wait"), d)
+		fmt.Fprintf(&b, ", %s (%v)", count(int(n), "quota wait"), d.Round(100*time.Millisecond))
 	}
 	if left := p.total - p.reached; p.total > 0 && left > 0 && rate > 0 {
 		fmt.Fprintf(&b, ", ETA %v", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))

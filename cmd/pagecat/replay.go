@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -53,6 +54,14 @@ func (rp *replay) RoundTrip(req *http.Request) (*http.Response, error) {
 		Header: a.header.Clone(), Request: req, ContentLength: -1,
 	}
 	resp.Header.Del("Content-Length")
+	// The quota headers counted when the answer came (detection and the
+	// walk share a Quota); a reset counted from now again would hold the
+	// walk back for nothing.
+	for name := range resp.Header {
+		if strings.HasPrefix(name, "Ratelimit-") || strings.HasPrefix(name, "X-Ratelimit-") {
+			delete(resp.Header, name)
+		}
+	}
 	if a.stream != nil {
 		resp.Body = a.stream
 	} else {

@@ -41,6 +41,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer client.CloseIdleConnections()
 	prog := newProgress(stderr, o.progress)
 	prog.net = net
+	// One quota for detection's requests and the walk's: an answer that
+	// says it is spent holds back the next request, whichever sends it.
+	o.quota = &pagerhttp.Quota{OnWait: prog.quotaWait}
 	var demo *narrator
 	if o.demo {
 		n, stopDemo, err := startDemo(o, prog)
@@ -58,7 +61,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.explain || o.style == "" || (o.items == "" && o.style != "link" && o.style != "ndjson") {
 		p, err := detect(ctx, client, o, rp)
 		if err != nil {
-			say(stderr, "%s", o.hide(err.Error()))
+			say(stderr, "%s", o.hide(o.words(err.Error())))
+			if errors.Is(err, pagerhttp.ErrQuotaSpent) {
+				say(stderr, "nothing written; run the same command after the quota's reset")
+			}
 			return 1
 		}
 		if o.explain {
@@ -201,7 +207,7 @@ func source(o *options, client *http.Client, onPage func(pager.PageInfo), start 
 	ep := pagerhttp.Endpoint{
 		URL: o.url, Header: o.header, Client: client, Items: o.itemsField(),
 		HeaderTimeout: o.timeout, IdleTimeout: o.timeout,
-		AllowHosts: o.allowHosts, MaxBodySize: o.maxBodySize,
+		AllowHosts: o.allowHosts, MaxBodySize: o.maxBodySize, Quota: o.quota,
 		LimitParam: o.limitParam, OffsetParam: o.offsetParam, TokenParam: o.tokenParam, PageParam: o.pageParam,
 		Total: o.totalField, HasMore: o.hasMoreField, NextToken: o.nextField,
 		TotalPages: o.totalPagesField, PagesFromZero: o.pagesFromZero, TotalHeader: o.totalHeader,
@@ -254,6 +260,10 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 		err = errors.New("interrupted")
 	}
 	say(stderr, "%s", o.hide(o.words(err.Error())))
+	when := "" // when to run the command again
+	if errors.Is(err, pagerhttp.ErrQuotaSpent) {
+		when = " after the quota's reset"
+	}
 	var jerr *jqError
 	if o.output != "" && errors.As(err, &jerr) {
 		say(stderr, "%s holds %d items; run the same command to try the item again, or mend -jq and add -restart (a checkpoint holds to its -jq)", o.writePath(), all)
@@ -261,9 +271,9 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 	}
 	if o.output != "" && !errors.Is(err, pager.ErrRepeatedPage) && !errors.Is(err, pager.ErrRepeatedToken) {
 		if all == 0 {
-			say(stderr, "%s holds no items; run the same command to try again", o.writePath())
+			say(stderr, "%s holds no items; run the same command%s to try again", o.writePath(), when)
 		} else {
-			say(stderr, "%s holds %d items; run the same command to resume after them", o.writePath(), all)
+			say(stderr, "%s holds %d items; run the same command%s to resume after them", o.writePath(), all, when)
 		}
 		return 1
 	}
@@ -278,7 +288,7 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 		say(stderr, "%d items written; the server named a next page at %s, which pagecat does not follow with your headers: if you trust it, add -allow-host %s", written, escape(oe.Host), escape(oe.Host))
 		return 1
 	}
-	if written == 0 && !retryable(err) {
+	if written == 0 && !retryable(err) && when == "" {
 		// The same command would meet the same answer.
 		say(stderr, "nothing written; asking again will get the same answer: mend the command as the message above says")
 		return 1
@@ -308,14 +318,14 @@ func (o *options) fail(stderr io.Writer, err error, written, all int) int {
 		resume["start-offset"] = fmt.Sprint(pe.Offset)
 	}
 	if o.startsAt(resume) {
-		say(stderr, "%d items written; run the same command to try again", written)
+		say(stderr, "%d items written; run the same command%s to try again", written, when)
 		return 1
 	}
 	if o.take > 0 {
 		resume["take"] = fmt.Sprint(o.take - written)
 	}
 	line, notes := o.command(resume)
-	say(stderr, "%d items written; to resume after them, run:", written)
+	say(stderr, "%d items written; to resume after them%s, run:", written, when)
 	fmt.Fprintf(stderr, "  %s\n", escape(line))
 	for _, n := range notes {
 		say(stderr, "%s", n)
@@ -384,6 +394,7 @@ func (o *options) words(msg string) string {
 		"Endpoint.Items", "-items",
 		"Endpoint.AllowHosts", "-allow-host",
 		"Endpoint.MaxBodySize", "-max-body-size",
+		"Endpoint.MaxQuotaWait is", "pagecat waits at most",
 		"(MaxEmptyPages)", "(-max-empty-pages)",
 		"Endpoint.", "-",
 	).Replace(msg)

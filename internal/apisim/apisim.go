@@ -14,7 +14,8 @@
 // Everything a server does is decided by its seed and the requests it is
 // sent: whether a request meets a fault depends on the request's URL and on
 // how many times that URL was asked for before, not on timing, so a walk
-// that retries sees the same faults on every run, even under concurrency.
+// that retries sees the same faults on every run, even under concurrency;
+// but for a rate-limit quota (Faults.Quota), which is spent by time.
 package apisim
 
 import (
@@ -95,6 +96,19 @@ type Faults struct {
 	ExpireToken    int  // Objects: the token to the page after the ExpireToken-th is expired: 410 Gone; 0: never
 	RepeatLastPage bool // Events: pages past the end are answered with the last page
 	IgnorePaging   bool // Runs, Issues, Logs, Events: the offset or page parameter is ignored
+
+	// Quota is how many requests a window of QuotaWindow (default 1s)
+	// allows; 0: no quota. Every answer says how many are left and when
+	// the window ends, as QuotaHeaders says: "RateLimit" (the default),
+	// RateLimit-Limit, -Remaining and -Reset in seconds from now (the IETF
+	// draft); "X-RateLimit", GitHub's, its Reset in seconds since 1970.
+	// Both round the reset up to a whole second. A request over the
+	// quota is answered 429 with a Retry-After until the reset. The first
+	// request opens a window, the first after its end the next: unlike
+	// every other fault, the quota depends on when requests come.
+	Quota        int
+	QuotaWindow  time.Duration
+	QuotaHeaders string
 }
 
 // Stats counts what a Server was asked and which faults it injected.
@@ -112,12 +126,14 @@ type Stats struct {
 	RepeatedTokens int64
 	ExpiredTokens  int64
 	RepeatedPages  int64 // Events pages past the end answered with the last page
+	OverQuota      int64 // requests over Faults.Quota, answered 429
 }
 
 // Faults returns how many faults were injected, all kinds together.
 func (s Stats) Faults() int64 {
 	return s.TooMany + s.ServerErrors + s.Resets + s.Truncated + s.ErrorLines +
-		s.Short + s.Inserted + s.Deleted + s.RepeatedTokens + s.ExpiredTokens + s.RepeatedPages
+		s.Short + s.Inserted + s.Deleted + s.RepeatedTokens + s.ExpiredTokens + s.RepeatedPages +
+		s.OverQuota
 }
 
 // A Server serves a Config's listing on 127.0.0.1 until it is closed.
@@ -134,6 +150,7 @@ type Server struct {
 	asked  map[string]int // times each request URL was asked for
 	ids    []int          // the listing, once a record was inserted or deleted; nil: 1 to N
 	nextID int            // for the next inserted record
+	quota  quotaWindow    // Faults.Quota's current window
 
 	stats statsCounters
 }
@@ -185,6 +202,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.stats.requests.Add(1)
 	d := s.dice(r)
 	if !s.delay(r.Context(), d) {
+		return
+	}
+	if !s.spend(w) {
 		return
 	}
 	if r.Method != http.MethodGet && !posted(r.URL.Path) {
@@ -289,7 +309,8 @@ func (s *Server) bodyMode(d dice) mode {
 
 type statsCounters struct {
 	requests, tooMany, serverErrors, resets, truncated, errorLines, heartbeats,
-	short, inserted, deleted, repeatedTokens, expiredTokens, repeatedPages atomic.Int64
+	short, inserted, deleted, repeatedTokens, expiredTokens, repeatedPages,
+	overQuota atomic.Int64
 }
 
 func (c *statsCounters) load() Stats {
@@ -307,5 +328,6 @@ func (c *statsCounters) load() Stats {
 		RepeatedTokens: c.repeatedTokens.Load(),
 		ExpiredTokens:  c.expiredTokens.Load(),
 		RepeatedPages:  c.repeatedPages.Load(),
+		OverQuota:      c.overQuota.Load(),
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -328,5 +329,44 @@ func TestResetStream(t *testing.T) {
 	}
 	if sc.Err() == nil && lines >= 1000 {
 		t.Errorf("got all %d lines and no error, want the stream cut", lines)
+	}
+}
+
+// TestQuota spends a quota of 2 a window: each answer says what is left
+// and when the window ends, the third is a 429 until then, and the next
+// window allows 2 again.
+func TestQuota(t *testing.T) {
+	for _, prefix := range []string{"RateLimit", "X-RateLimit"} {
+		t.Run(prefix, func(t *testing.T) {
+			t.Parallel()
+			const window = time.Second // long enough for 3 requests on a busy machine
+			s := start(t, apisim.Config{N: 10, Faults: apisim.Faults{Quota: 2, QuotaWindow: window, QuotaHeaders: prefix}})
+			began := time.Now()
+			var got []string
+			for range 3 {
+				code, h, _ := get(t, s, apisim.Runs)
+				got = append(got, fmt.Sprintf("%d %s %s", code, h.Get(prefix+"-Limit"), h.Get(prefix+"-Remaining")))
+				reset, err := strconv.ParseInt(h.Get(prefix+"-Reset"), 10, 64)
+				if prefix == "X-RateLimit" {
+					reset -= began.Unix()
+				}
+				if err != nil || reset < 0 || reset > 2 {
+					t.Errorf("%s-Reset: %q, want the window's end, rounded up to a second", prefix, h.Get(prefix+"-Reset"))
+				}
+				if code == http.StatusTooManyRequests && h.Get("Retry-After") != "1" {
+					t.Errorf("Retry-After: %q, want 1", h.Get("Retry-After"))
+				}
+			}
+			time.Sleep(window) // past the window's end, which the first request started
+			code, h, _ := get(t, s, apisim.Runs)
+			got = append(got, fmt.Sprintf("%d %s %s", code, h.Get(prefix+"-Limit"), h.Get(prefix+"-Remaining")))
+			want := []string{"200 2 1", "200 2 0", "429 2 0", "200 2 1"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("answers (-want +got):\n%s", diff)
+			}
+			if st := s.Stats(); st.OverQuota != 1 || st.Faults() != 1 {
+				t.Errorf("got %+v, want 1 request over the quota", st)
+			}
+		})
 	}
 }

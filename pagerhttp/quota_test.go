@@ -1,0 +1,221 @@
+package pagerhttp_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/pagerhttp"
+)
+
+// TestQuotaShared sends a request with Open, as pagecat's detection does,
+// and walks the listing after it: its answer said that the quota is
+// spent, so the walk's first request waits for the reset, and so does an
+// Open after the walk's last answer said so.
+func TestQuotaShared(t *testing.T) {
+	start := time.Unix(2_000_000_000, 0)
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		call := calls.Add(1)
+		switch call {
+		case 1: // Open's: spent for 30 s
+			w.Header().Set("RateLimit-Remaining", "0")
+			w.Header().Set("RateLimit-Reset", "30")
+		case 3: // the walk's last: spent until an epoch time
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset", fmt.Sprint(start.Unix()+50))
+		}
+		if call == 2 {
+			fmt.Fprint(w, `[{"id": 1}]`)
+		} else {
+			fmt.Fprint(w, `[]`)
+		}
+	}))
+	defer srv.Close()
+	clk := &pacing{now: start}
+	type waited struct {
+		D     time.Duration
+		Until time.Time
+	}
+	var waits []waited
+	q := &pagerhttp.Quota{OnWait: func(d time.Duration, until time.Time) { waits = append(waits, waited{d, until}) }}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: q})
+	open := func() {
+		t.Helper()
+		resp, err := pagerhttp.Open(context.Background(), ep, "", "application/json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+
+	open()
+	got, err := pager.Collect(pager.All(context.Background(), pager.Offset(pagerhttp.OffsetFetch[Rec](ep))))
+	if err != nil || len(got) != 1 {
+		t.Fatalf("got %v, %v; want 1 record", got, err)
+	}
+	open()
+	if diff := cmp.Diff([]time.Duration{30 * time.Second, 20 * time.Second}, clk.slept); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+	want := []waited{{30 * time.Second, start.Add(30 * time.Second)}, {20 * time.Second, start.Add(50 * time.Second)}}
+	if diff := cmp.Diff(want, waits); diff != "" {
+		t.Errorf("OnWait calls (-want +got):\n%s", diff)
+	}
+}
+
+// TestQuotaSharedTooFar: a reset further away than MaxQuotaWait fails the
+// next request at once, unsent, with an error that is not retried and
+// says until when.
+func TestQuotaSharedTooFar(t *testing.T) {
+	start := time.Unix(2_000_000_000, 0)
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(start.Unix()+3600))
+		fmt.Fprint(w, `[{"id": 1}]`)
+	}))
+	defer srv.Close()
+	clk := &pacing{now: start}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+	resp, err := pagerhttp.Open(context.Background(), ep, "", "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	_, err = pager.Collect(pager.All(context.Background(),
+		pager.Offset(pagerhttp.OffsetFetch[Rec](ep), pager.Retry(pager.RetryPolicy{Attempts: 3}))))
+	if !errors.Is(err, pagerhttp.ErrQuotaSpent) {
+		t.Fatalf("got %v, want ErrQuotaSpent", err)
+	}
+	if want := "until 2033-05-18T04:33:20Z (in 1h0m0s; Endpoint.MaxQuotaWait is 1m0s): GET " + srv.URL; !strings.Contains(err.Error(), want) {
+		t.Errorf("got %q, want it to say %q", err, want)
+	}
+	if n := calls.Load(); n != 1 || len(clk.slept) != 0 {
+		t.Errorf("got %d requests and sleeps %v, want 1 and none", n, clk.slept)
+	}
+}
+
+// TestQuotaOwn: without a Quota, an Open call is paced by nothing before
+// it, and a FetchFunc by its own answers only.
+func TestQuotaOwn(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit-Remaining", "0")
+		w.Header().Set("RateLimit-Reset", "30")
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+	clk := &pacing{now: time.Unix(2_000_000_000, 0)}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t)})
+	for range 2 {
+		resp, err := pagerhttp.Open(context.Background(), ep, "", "application/json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	fetch := pagerhttp.OffsetFetch[Rec](ep)
+	for range 2 {
+		if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]time.Duration{30 * time.Second}, clk.slept); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+// TestQuotaRetryAfter: a 429 with a Retry-After, and no quota headers,
+// holds back the next request through the quota, whoever sends it.
+func TestQuotaRetryAfter(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "7")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+	clk := &pacing{now: time.Unix(2_000_000_000, 0)}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+	var he *pagerhttp.HTTPError
+	if _, err := pagerhttp.Open(context.Background(), ep, "", "application/json"); !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("got %v, want a 429", err)
+	}
+	if _, err := pagerhttp.OffsetFetch[Rec](ep)(context.Background(), pager.Request{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{7 * time.Second}, clk.slept); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+// TestQuotaProbe sends three requests at once through a quota that an
+// answer said is spent: when the reset comes, one goes first, and the
+// others wait for its answer. If it says the quota is spent again, they
+// go one at a time, each after its reset; if it says there is room, they
+// go.
+func TestQuotaProbe(t *testing.T) {
+	for _, tt := range []struct {
+		label     string
+		remaining string // what every answer says is left
+		wantMax   int32  // the most requests in flight at once, at most
+	}{
+		{"spent again", "0", 1},
+		{"room", "5", 2},
+	} {
+		t.Run(tt.label, func(t *testing.T) {
+			var calls, inFlight, most atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := inFlight.Add(1)
+				defer inFlight.Add(-1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				remaining := tt.remaining
+				if calls.Add(1) == 1 {
+					remaining = "0"
+				} else {
+					time.Sleep(50 * time.Millisecond) // long enough for the others to come, if they do
+				}
+				w.Header().Set("RateLimit-Remaining", remaining)
+				w.Header().Set("RateLimit-Reset", "30")
+				fmt.Fprint(w, `[]`)
+			}))
+			defer srv.Close()
+			clk := &pacing{now: time.Unix(2_000_000_000, 0)}
+			ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+			fetch := pagerhttp.OffsetFetch[Rec](ep)
+			if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
+				t.Fatal(err)
+			}
+			errs := make(chan error, 3)
+			for range 3 {
+				go func() {
+					_, err := fetch(context.Background(), pager.Request{Limit: 10})
+					errs <- err
+				}()
+			}
+			for range 3 {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+			}
+			if m := most.Load(); m > tt.wantMax {
+				t.Errorf("got %d requests in flight at once, want at most %d", m, tt.wantMax)
+			}
+		})
+	}
+}
