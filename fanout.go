@@ -178,13 +178,18 @@ func (w *fanWalk[T]) guess() (Request, bool) {
 	if !ok {
 		return req, false // at or past EndOffset
 	}
-	// With no Total, keep room for one more unproven request if seq's next
-	// page is proven: a wrong guess before it makes the walk refetch it.
+	// Past the end are only unproven requests: at most n of them, or 2n
+	// under a Total (which may be above the end: a count the API does not
+	// serve in full, or items deleted since). One fewer if seq's next page
+	// is proven: a wrong guess before it makes the walk refetch it.
 	room := w.n
+	if w.total > 0 {
+		room = 2 * w.n
+	}
 	if w.seq.offset < w.known {
 		room--
 	}
-	return req, w.total > 0 && req.Offset < w.total || w.total == 0 && len(w.unproven) < room
+	return req, (w.total == 0 || req.Offset < w.total) && len(w.unproven) < room
 }
 
 // note marks f in, and learns from it whether or not its page is taken: a
