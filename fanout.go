@@ -3,6 +3,7 @@ package pager
 import (
 	"context"
 	"iter"
+	"runtime"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
@@ -110,18 +111,31 @@ func (w *fanWalk[T]) work() error {
 
 // run runs f, and keeps in f what it panicked with, to re-raise on the
 // caller's goroutine. runtime.Goexit, which recover does not stop, ends the
-// worker: run sends f and starts the worker's successor itself.
+// worker: run sends f and starts the worker's successor itself. recover
+// returns nil for it, as for a panic(nil) under GODEBUG=panicnil=1, which
+// it stops: only the inner function's return tells them apart.
 func (w *fanWalk[T]) run(f *fetch[T]) {
-	returned := false
+	stopped := false // f returned, or recover stopped its panic
 	defer func() {
-		if f.panic = recover(); !returned && f.panic == nil {
+		if !stopped {
 			f.panic = orGoexit(nil)
 			w.results <- f
 			w.g.Go(w.work)
 		}
 	}()
-	f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, Checkpoint{Offset: f.req.Offset})
-	returned = true
+	func() {
+		returned := false
+		defer func() {
+			if !returned {
+				if f.panic = recover(); f.panic == nil {
+					f.panic = new(runtime.PanicNilError)
+				}
+			}
+		}()
+		f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, Checkpoint{Offset: f.req.Offset})
+		returned = true
+	}()
+	stopped = true
 }
 
 // head returns the fetch of seq's next page once it is in, and notes the

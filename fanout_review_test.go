@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -413,4 +415,64 @@ func TestFanOutReviewTotalAboveTheEnd(t *testing.T) {
 			t.Errorf("%d requests past the end, want at most %d", past, 2*n)
 		}
 	})
+}
+
+// TestFanOutReviewPanicNil runs TestFanOutReviewPanicNilChild with
+// GODEBUG=panicnil=1, where recover returns nil for a panic(nil) and stops
+// it, as it returns nil for runtime.Goexit and does not stop it. Taken for
+// a Goexit, the fetch was sent on results twice and its worker got a
+// successor while it went on: the walk reported a Goexit, and with the
+// panics in discarded guesses, counted fewer fetches queued than there
+// were, filled the channels and hung.
+func TestFanOutReviewPanicNil(t *testing.T) {
+	if os.Getenv("PAGER_REVIEW_CHILD") != "" {
+		t.Skip("in the child")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFanOutReviewPanicNilChild$", "-test.v", "-test.timeout=60s")
+	cmd.Env = append(os.Environ(), "GODEBUG=panicnil=1", "PAGER_REVIEW_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestFanOutReviewPanicNilChild") {
+		t.Fatalf("with GODEBUG=panicnil=1: %v\n%.3000s", err, out)
+	}
+}
+
+func TestFanOutReviewPanicNilChild(t *testing.T) {
+	if os.Getenv("PAGER_REVIEW_CHILD") == "" {
+		t.Skip("run by TestFanOutReviewPanicNil")
+	}
+	defer goleak.VerifyNone(t)
+	// The page at 20 panics with nil: the walk re-raises it, not a Goexit.
+	fetch := func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+		if req.Offset == 20 {
+			panic(nil)
+		}
+		return pager.Page[int]{Items: pagetest.Ints(10)}, nil
+	}
+	items, v := rangeRecover(pager.All(context.Background(), pager.Prefetch(pager.Offset(fetch, pager.PageSize(10)), 2)))
+	if _, ok := v.(*runtime.PanicNilError); !ok || items != 20 {
+		t.Errorf("got panic %v after %d items, want a *runtime.PanicNilError after 20", v, items)
+	}
+	// Pages of 7 and 8 items in turn make many guesses wrong, and each
+	// wrong guess panics with nil: the walk must end, with a panic.
+	const size = 20000
+	var starts []int
+	for off := 0; off < size; off += 7 + len(starts)%2 {
+		starts = append(starts, off)
+	}
+	fetch = func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+		i, ok := slices.BinarySearch(starts, req.Offset)
+		if !ok && req.Offset < size {
+			panic(nil)
+		}
+		p := pager.Page[int]{Items: pagetest.Ints(7 + (i+1)%2)}
+		for k := range p.Items {
+			p.Items[k] += req.Offset
+		}
+		p.Items = p.Items[:min(len(p.Items), max(size-req.Offset, 0))]
+		return p, nil
+	}
+	items, v = rangeRecover(pager.All(context.Background(), pager.Prefetch(pager.Offset(fetch, pager.PageSize(10)), 4)))
+	if _, ok := v.(*runtime.PanicNilError); !ok || items != size {
+		t.Errorf("got panic %v after %d items, want a *runtime.PanicNilError after %d", v, items, size)
+	}
 }
