@@ -41,7 +41,7 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 				relay(w.failed)
 			}
 		}()
-		for !w.over {
+		for {
 			f := w.head()
 			if f.panic != nil {
 				w.failed = f.panic // re-raised in the page's place
@@ -49,15 +49,19 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 			}
 			p, err := seq.take(f.req, f.page, f.tries, f.err)
 			w.free = append(w.free, f) // no worker holds it now: reused, not allocated per page
-			switch {
-			case err != nil || seq.done:
+			if err != nil || seq.done {
 				w.stop() // before the loop body sees the last page or the error
-			case len(w.window) > 0 && w.window[0].req.Offset != seq.offset:
+				if err != errEnd {
+					yield(p, err)
+				}
+				break
+			}
+			if len(w.window) > 0 && w.window[0].req.Offset != seq.offset {
 				w.discard() // the page is not as long as guessed
 			}
 			w.stride = len(p.Items)
 			w.fill()
-			if err == errEnd || !yield(p, err) || err != nil {
+			if !yield(p, nil) {
 				break
 			}
 		}
