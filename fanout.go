@@ -3,6 +3,7 @@ package pager
 import (
 	"context"
 	"iter"
+	"runtime"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
@@ -40,7 +41,7 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 				relay(w.failed)
 			}
 		}()
-		for !w.over {
+		for {
 			f := w.head()
 			if f.panic != nil {
 				w.failed = f.panic // re-raised in the page's place
@@ -48,15 +49,19 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 			}
 			p, err := seq.take(f.req, f.page, f.tries, f.err)
 			w.free = append(w.free, f) // no worker holds it now: reused, not allocated per page
-			switch {
-			case err != nil || seq.done:
+			if err != nil || seq.done {
 				w.stop() // before the loop body sees the last page or the error
-			case len(w.window) > 0 && w.window[0].req.Offset != seq.offset:
+				if err != errEnd {
+					yield(p, err)
+				}
+				break
+			}
+			if len(w.window) > 0 && w.window[0].req.Offset != seq.offset {
 				w.discard() // the page is not as long as guessed
 			}
 			w.stride = len(p.Items)
 			w.fill()
-			if err == errEnd || !yield(p, err) || err != nil {
+			if !yield(p, nil) {
 				break
 			}
 		}
@@ -110,18 +115,31 @@ func (w *fanWalk[T]) work() error {
 
 // run runs f, and keeps in f what it panicked with, to re-raise on the
 // caller's goroutine. runtime.Goexit, which recover does not stop, ends the
-// worker: run sends f and starts the worker's successor itself.
+// worker: run sends f and starts the worker's successor itself. recover
+// returns nil for it, as for a panic(nil) under GODEBUG=panicnil=1, which
+// it stops: only the inner function's return tells them apart.
 func (w *fanWalk[T]) run(f *fetch[T]) {
-	returned := false
+	stopped := false // f returned, or recover stopped its panic
 	defer func() {
-		if f.panic = recover(); !returned && f.panic == nil {
+		if !stopped {
 			f.panic = orGoexit(nil)
 			w.results <- f
 			w.g.Go(w.work)
 		}
 	}()
-	f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, Checkpoint{Offset: f.req.Offset})
-	returned = true
+	func() {
+		returned := false
+		defer func() {
+			if !returned {
+				if f.panic = recover(); f.panic == nil {
+					f.panic = new(runtime.PanicNilError)
+				}
+			}
+		}()
+		f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, Checkpoint{Offset: f.req.Offset})
+		returned = true
+	}()
+	stopped = true
 }
 
 // head returns the fetch of seq's next page once it is in, and notes the
@@ -178,13 +196,18 @@ func (w *fanWalk[T]) guess() (Request, bool) {
 	if !ok {
 		return req, false // at or past EndOffset
 	}
-	// With no Total, keep room for one more unproven request if seq's next
-	// page is proven: a wrong guess before it makes the walk refetch it.
+	// Past the end are only unproven requests: at most n of them, or 2n
+	// under a Total (which may be above the end: a count the API does not
+	// serve in full, or items deleted since). One fewer if seq's next page
+	// is proven: a wrong guess before it makes the walk refetch it.
 	room := w.n
+	if w.total > 0 {
+		room = 2 * w.n
+	}
 	if w.seq.offset < w.known {
 		room--
 	}
-	return req, w.total > 0 && req.Offset < w.total || w.total == 0 && len(w.unproven) < room
+	return req, (w.total == 0 || req.Offset < w.total) && len(w.unproven) < room
 }
 
 // note marks f in, and learns from it whether or not its page is taken: a

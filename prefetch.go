@@ -20,7 +20,8 @@ import (
 // than guessed (and is not the end) shows the guesses after it wrong: those
 // fetches are canceled, their outcomes discarded, and the walk goes on from
 // the true offset. Once the server has reported a Total, no request goes
-// past it; in all, at most pages requests go past the end of the listing.
+// past it; in all, at most pages requests go past the end of the listing
+// (2×pages if a Total says the listing is longer than it is).
 // (So a listing of one page costs up to pages requests: the first ones go
 // out before any answer says where the end is.)
 //
