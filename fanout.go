@@ -48,6 +48,7 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 				break
 			}
 			p, err := seq.take(f.req, f.page, f.tries, f.err)
+			*f = fetch[T]{}            // holds no page it yielded
 			w.free = append(w.free, f) // no worker holds it now: reused, not allocated per page
 			if err != nil || seq.done {
 				w.stop() // before the loop body sees the last page or the error
