@@ -23,11 +23,11 @@ type fanOut[T any] struct {
 // workers to return.
 func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 	return func(yield func(Page[T], error) bool) {
-		seq := s.src.walk(ctx).(*offsetWalker[T])
-		if seq.done {
+		walker := s.src.walk(ctx).(*offsetWalker[T])
+		if walker.done {
 			return // an empty EndOffset range: nothing to fetch
 		}
-		w := &fanWalk[T]{fanOut: s, seq: seq, stride: seq.request().Limit,
+		w := &fanWalk[T]{src: s.src, n: s.n, walker: walker, stride: walker.request().Limit,
 			window: make([]*fetch[T], 0, 2*s.n),
 			jobs:   make(chan *fetch[T], 2*s.n), results: make(chan *fetch[T], 2*s.n)}
 		w.gen, w.cancel = context.WithCancel(ctx)
@@ -47,17 +47,17 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 				w.failed = f.panic // re-raised in the page's place
 				break
 			}
-			p, err := seq.take(f.req, f.page, f.tries, f.err)
+			p, err := walker.take(f.req, f.page, f.tries, f.err)
 			*f = fetch[T]{}            // holds no page it yielded
 			w.free = append(w.free, f) // no worker holds it now: reused, not allocated per page
-			if err != nil || seq.done {
+			if err != nil || walker.done {
 				w.stop() // before the loop body sees the last page or the error
 				if err != errEnd {
 					yield(p, err)
 				}
 				break
 			}
-			if len(w.window) > 0 && w.window[0].req.Offset != seq.offset {
+			if len(w.window) > 0 && w.window[0].req.Offset != walker.offset {
 				w.discard() // the page is not as long as guessed
 			}
 			w.stride = len(p.Items)
@@ -72,9 +72,10 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 
 // fanWalk is a walk of a fanOut.
 type fanWalk[T any] struct {
-	*fanOut[T]
-	seq    *offsetWalker[T] // the sequential walk, handed the answers in order
-	window []*fetch[T]      // the fetches from seq's next page on, by offset
+	src    *offsetSource[T]
+	n      int
+	walker *offsetWalker[T] // the sequential walk, handed the answers in order
+	window []*fetch[T]      // the fetches from walker's next page on, by offset
 
 	// What the fetches have shown of the listing, to guess pages ahead:
 	stride   int   // the length of the last page taken, or the limit
@@ -143,7 +144,7 @@ func (w *fanWalk[T]) run(f *fetch[T]) {
 	stopped = true
 }
 
-// head returns the fetch of seq's next page once it is in, and notes the
+// head returns the fetch of walker's next page once it is in, and notes the
 // others that come in meanwhile, queuing more.
 func (w *fanWalk[T]) head() *fetch[T] {
 	for {
@@ -186,26 +187,26 @@ func (w *fanWalk[T]) fill() {
 
 // guess returns the request after the last one in the window, and whether
 // to make it: not past EndOffset or a reported Total, nor past the end by
-// more than n requests. The request for seq's next page is not a guess: a
+// more than n requests. The request for walker's next page is not a guess: a
 // sequential walk would make it.
 func (w *fanWalk[T]) guess() (Request, bool) {
 	k := len(w.window)
 	if k == 0 {
-		return w.seq.request(), true
+		return w.walker.request(), true
 	}
-	req, ok := w.seq.requestAt(w.window[k-1].req.Offset + w.stride)
+	req, ok := w.walker.requestAt(w.window[k-1].req.Offset + w.stride)
 	if !ok {
 		return req, false // at or past EndOffset
 	}
 	// Past the end are only unproven requests: at most n of them, or 2n
 	// under a Total (which may be above the end: a count the API does not
-	// serve in full, or items deleted since). One fewer if seq's next page
+	// serve in full, or items deleted since). One fewer if walker's next page
 	// is proven: a wrong guess before it makes the walk refetch it.
 	room := w.n
 	if w.total > 0 {
 		room = 2 * w.n
 	}
-	if w.seq.offset < w.known {
+	if w.walker.offset < w.known {
 		room--
 	}
 	return req, (w.total == 0 || req.Offset < w.total) && len(w.unproven) < room
@@ -236,7 +237,7 @@ func (w *fanWalk[T]) note(f *fetch[T]) {
 // that proved wrong. They are noted as they come in, and dropped.
 func (w *fanWalk[T]) discard() {
 	w.cancel()
-	w.gen, w.cancel = context.WithCancel(w.seq.ctx)
+	w.gen, w.cancel = context.WithCancel(w.walker.ctx)
 	clear(w.window)
 	w.window = w.window[:0]
 }
