@@ -3,7 +3,6 @@ package pager
 import (
 	"context"
 	"iter"
-	"runtime"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
@@ -116,32 +115,16 @@ func (w *fanWalk[T]) work() error {
 }
 
 // run runs f, and keeps in f what it panicked with, to re-raise on the
-// caller's goroutine. runtime.Goexit, which recover does not stop, ends the
-// worker: run sends f and starts the worker's successor itself. recover
-// returns nil for it, as for a panic(nil) under GODEBUG=panicnil=1, which
-// it stops: only the inner function's return tells them apart.
+// caller's goroutine. runtime.Goexit ends the worker: run sends f and
+// starts the worker's successor itself.
 func (w *fanWalk[T]) run(f *fetch[T]) {
-	stopped := false // f returned, or recover stopped its panic
-	defer func() {
-		if !stopped {
-			f.panic = orGoexit(nil)
-			w.results <- f
-			w.g.Go(w.work)
-		}
-	}()
-	func() {
-		returned := false
-		defer func() {
-			if !returned {
-				if f.panic = recover(); f.panic == nil {
-					f.panic = new(runtime.PanicNilError)
-				}
-			}
-		}()
+	f.panic = guard(func() {
 		f.page, f.tries, f.err = fetchTries(f.ctx, &w.src.cfg, w.src.fetch, f.req, Checkpoint{Offset: f.req.Offset})
-		returned = true
-	}()
-	stopped = true
+	}, func(goexit any) {
+		f.panic = goexit
+		w.results <- f
+		w.g.Go(w.work)
+	})
 }
 
 // head returns the fetch of walker's next page once it is in, and notes the

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -474,5 +475,17 @@ func TestFanOutReviewPanicNilChild(t *testing.T) {
 	items, v = rangeRecover(pager.All(context.Background(), pager.Prefetch(pager.Offset(fetch, pager.PageSize(10)), 4)))
 	if _, ok := v.(*runtime.PanicNilError); !ok || items != size {
 		t.Errorf("got panic %v after %d items, want a *runtime.PanicNilError after %d", v, items, size)
+	}
+	// The read-ahead of any other source: it was labeled a Goexit.
+	token := func(_ context.Context, req pager.Request) (pager.Page[int], error) {
+		if req.Token == "2" {
+			panic(nil)
+		}
+		n, _ := strconv.Atoi(req.Token)
+		return pager.Page[int]{Items: pagetest.Ints(10), Next: strconv.Itoa(n + 1)}, nil
+	}
+	items, v = rangeRecover(pager.All(context.Background(), pager.Prefetch(pager.Token(token, pager.PageSize(10)), 2)))
+	if _, ok := v.(*runtime.PanicNilError); !ok || items != 20 {
+		t.Errorf("read-ahead: got panic %v after %d items, want a *runtime.PanicNilError after 20", v, items)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"runtime"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -84,14 +85,33 @@ type result[T any] struct {
 	err  error
 }
 
-// orGoexit returns v, what recover returned in a function that did not
-// return; or if v is nil, since the function called runtime.Goexit (which
-// recover does not stop), a panic that says so.
-func orGoexit(v any) any {
-	if v == nil {
-		return "pager: runtime.Goexit called on a Prefetch goroutine (by a fetch function or Source)"
-	}
-	return v
+// guard calls f and returns what it panicked with, if it did: recover's
+// value, or a *runtime.PanicNilError for a panic(nil) under
+// GODEBUG=panicnil=1, where recover returns nil. If f calls
+// runtime.Goexit, which recover does not stop (and for which it returns
+// nil too: only f's return tells the two apart), guard calls goexit with
+// a panic value that says so, as f's goroutine ends.
+func guard(f func(), goexit func(any)) (panicked any) {
+	stopped := false // f returned, or its panic was recovered
+	defer func() {
+		if !stopped {
+			goexit("pager: runtime.Goexit called on a Prefetch goroutine (by a fetch function or Source)")
+		}
+	}()
+	func() {
+		returned := false
+		defer func() {
+			if !returned {
+				if panicked = recover(); panicked == nil {
+					panicked = new(runtime.PanicNilError)
+				}
+			}
+		}()
+		f()
+		returned = true
+	}()
+	stopped = true
+	return panicked
 }
 
 // readAhead prefetches any Source by walking it on another goroutine.
@@ -121,14 +141,7 @@ func (s *readAhead[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 		}()
 		g.Go(func() error {
 			defer close(out)
-			returned := false
-			defer func() {
-				if !returned {
-					failed = orGoexit(recover())
-				}
-			}()
-			s.send(ctx, out, stop)
-			returned = true
+			failed = guard(func() { s.send(ctx, out, stop) }, func(goexit any) { failed = goexit })
 			return nil
 		})
 		for r := range out {
