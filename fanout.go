@@ -170,8 +170,8 @@ func (w *fanWalk[T]) fill() {
 
 // guess returns the request after the last one in the window, and whether
 // to make it: not past EndOffset or a reported Total, nor past the end by
-// more than n requests. The request for walker's next page is not a guess: a
-// sequential walk would make it.
+// more than n requests (2n under a Total). The request for walker's next
+// page is not a guess: a sequential walk would make it.
 func (w *fanWalk[T]) guess() (Request, bool) {
 	k := len(w.window)
 	if k == 0 {
