@@ -264,12 +264,10 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 	if err := c.origin.check(target); err != nil {
 		return nil, err
 	}
-	probe, err := c.pace.wait(ctx, c.method, Redact(u))
-	if err != nil {
+	if err := c.pace.wait(ctx, c.method, Redact(u)); err != nil {
 		return nil, err
 	}
-	answered := false
-	defer func() { c.pace.done(probe, answered) }()
+	defer c.pace.done()
 	ctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(ctx, c.method, u, nil)
 	if err != nil {
@@ -291,7 +289,6 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 		return nil, err
 	}
 	c.pace.observe(resp.StatusCode, resp.Header)
-	answered = true
 	if resp.StatusCode/100 != 2 {
 		defer drainClose(resp.Body)
 		return nil, newHTTPError(req, resp, c.pace.clock.now())
