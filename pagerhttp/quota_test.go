@@ -311,3 +311,42 @@ func TestQuotaRoom(t *testing.T) {
 		t.Errorf("%d requests over the quota, want none", over)
 	}
 }
+
+// TestQuotaBare429: a server that answers 429 with neither a Retry-After
+// nor quota headers says that the quota is spent, but not until when:
+// the requests to come go one at a time, each after the answer before,
+// instead of all at once into more 429s.
+func TestQuotaBare429(t *testing.T) {
+	var inFlight, most atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(20 * time.Millisecond) // long enough for the others to come, if they do
+		http.Error(w, "slow down", http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	clk := &windowClock{now: time.Unix(2_000_000_000, 0)}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+	fetch := pagerhttp.OffsetFetch[Rec](ep)
+	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err == nil {
+		t.Fatal("got no error, want a 429")
+	}
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			_, err := fetch(context.Background(), pager.Request{Limit: 10})
+			errs <- err
+		}()
+	}
+	for range 3 {
+		var he *pagerhttp.HTTPError
+		if err := <-errs; !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("got %v, want a 429", err)
+		}
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("got %d requests in flight at once, want 1", m)
+	}
+}
