@@ -35,6 +35,7 @@ type Quota struct {
 	mu       sync.Mutex
 	until    time.Time     // no request before then; zero: none held back
 	limited  bool          // an answer said how much room the quota has: room counts it down
+	reports  bool          // an answer said it in a Remaining header
 	room     int           // if limited, how many requests may go before an answer says more
 	inFlight int           // requests sent and not yet answered
 	answer   chan struct{} // closed when one of them is answered or fails; nil: none waits for it
@@ -122,8 +123,10 @@ func (p *pacer) done() {
 // the requests to come are held back until the reset that
 // RateLimit-Reset (X-RateLimit-Reset) reports. A 429, or a 503 with a
 // Retry-After, says that it is spent, until the Retry-After if one is
-// given. A 2xx that says nothing of it lets the requests go unpaced
-// again.
+// given. A 2xx that says nothing of it from a server that has not
+// reported its quota in headers (after a bare 429) lets the requests go
+// unpaced again; from one that has (an answer replayed without its quota
+// headers, one from a cache), it changes nothing.
 func (p *pacer) observe(status int, h http.Header) {
 	now := p.clock.now()
 	left, reset, reported := quotaLeft(h, now)
@@ -133,12 +136,12 @@ func (p *pacer) observe(status int, h http.Header) {
 	defer q.mu.Unlock()
 	switch {
 	case reported:
-		q.limited = true
+		q.limited, q.reports = true, true
 		q.room = max(left-(q.inFlight-1), 0)
 		if left == 0 {
 			q.holdLocked(reset)
 		}
-	case status/100 == 2:
+	case status/100 == 2 && !q.reports:
 		q.limited = false
 	}
 	if status == http.StatusTooManyRequests || (status == http.StatusServiceUnavailable && retryAfter > 0) {

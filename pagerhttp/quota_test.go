@@ -350,3 +350,51 @@ func TestQuotaBare429(t *testing.T) {
 		t.Errorf("got %d requests in flight at once, want 1", m)
 	}
 }
+
+// TestQuotaBare429Heals: after a bare 429, a 2xx from a server that has
+// never reported its quota in headers lets the requests go at once again.
+func TestQuotaBare429Heals(t *testing.T) {
+	var calls, inFlight atomic.Int32
+	all := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		case 2:
+		default:
+			if inFlight.Add(1) == 3 {
+				close(all)
+			}
+			select { // the 3 requests are in flight at once, or the test fails
+			case <-all:
+			case <-time.After(10 * time.Second):
+				http.Error(w, "alone", http.StatusBadRequest)
+				return
+			}
+		}
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+	clk := &windowClock{now: time.Unix(2_000_000_000, 0)}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+	fetch := pagerhttp.OffsetFetch[Rec](ep)
+	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err == nil {
+		t.Fatal("got no error, want a 429")
+	}
+	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			_, err := fetch(context.Background(), pager.Request{Limit: 10})
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
