@@ -398,3 +398,57 @@ func TestQuotaBare429Heals(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotaResetValues: the Reset of an answer that says the quota is
+// spent, as servers write it: fractions of a second (Discord's epoch
+// times, 1470173023.123; delays of 2.5 s) are waited for exactly, where
+// they were ignored and the next request sent at once into a 429; what
+// is not a time is not waited for.
+func TestQuotaResetValues(t *testing.T) {
+	start := time.Unix(2_000_000_000, 0)
+	for _, tt := range []struct {
+		prefix, reset string
+		want          []time.Duration
+	}{
+		{"RateLimit-", "30", []time.Duration{30 * time.Second}},
+		{"RateLimit-", "2.5", []time.Duration{2500 * time.Millisecond}},
+		{"RateLimit-", "0.25", []time.Duration{250 * time.Millisecond}},
+		{"RateLimit-", "7.", []time.Duration{7 * time.Second}},
+		{"RateLimit-", "1.0000000005", []time.Duration{time.Second}}, // past nanoseconds: cut
+		{"X-RateLimit-", "2000000042", []time.Duration{42 * time.Second}},
+		{"X-RateLimit-", "2000000042.123", []time.Duration{42123 * time.Millisecond}},
+		{"X-RateLimit-", "1999999990.5", nil}, // in the past: a server's clock behind ours
+		{"RateLimit-", "0", nil},
+		{"RateLimit-", "0.0", nil},
+		{"RateLimit-", "-1.5", nil},
+		{"RateLimit-", "-0.5", nil},
+		{"RateLimit-", "+5", nil},
+		{"RateLimit-", ".5", nil},
+		{"RateLimit-", "1.-5", nil},
+		{"RateLimit-", "1.+5", nil},
+		{"RateLimit-", "1.5.5", nil},
+		{"RateLimit-", "1e3", nil},
+		{"RateLimit-", "NaN", nil},
+		{"RateLimit-", "0x10", nil},
+		{"RateLimit-", "soon", nil},
+	} {
+		t.Run(tt.prefix+tt.reset, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set(tt.prefix+"Remaining", "0")
+				w.Header().Set(tt.prefix+"Reset", tt.reset)
+				fmt.Fprint(w, `[]`)
+			}))
+			defer srv.Close()
+			clk := &pacing{now: start}
+			fetch := pagerhttp.OffsetFetch[Rec](clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t)}))
+			for range 2 {
+				if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if diff := cmp.Diff(tt.want, clk.slept); diff != "" {
+				t.Errorf("sleeps (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
