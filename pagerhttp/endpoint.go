@@ -35,7 +35,8 @@ import (
 // Retry-After, every request to come waits as long (the other fetches of
 // a [pager.Prefetch] too, not only the retry). The wait ends early when
 // the walk's context is done. A Reset under 10^9 counts seconds from now,
-// a larger one seconds since 1970. Endpoints that spend one quota share
+// a larger one seconds since 1970; either may have a decimal fraction
+// (2.5, 1470173023.123). Endpoints that spend one quota share
 // what their answers say of it through a [Quota].
 type Endpoint struct {
 	// URL is the listing's URL with any fixed query parameters

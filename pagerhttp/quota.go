@@ -169,19 +169,34 @@ func quotaLeft(h http.Header, now time.Time) (left int, reset time.Time, reporte
 }
 
 // parseReset returns the time a Reset header says, or the zero time if
-// it is not valid.
+// it is not valid. Seconds may have a fraction (Discord's epoch times:
+// 1470173023.123), read to the nanosecond.
 func parseReset(v string, now time.Time) time.Time {
-	reset, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || reset <= 0 {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(v), ".")
+	secs, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || !digits(whole) || !digits(frac) {
+		return time.Time{}
+	}
+	var nanos int64
+	for i := range 9 {
+		nanos *= 10
+		if i < len(frac) {
+			nanos += int64(frac[i] - '0')
+		}
+	}
+	if secs == 0 && nanos == 0 {
 		return time.Time{}
 	}
 	// The IETF draft counts seconds from now, GitHub seconds since
 	// 1970: no delay is 30 years long, and no epoch time is that early.
-	if reset >= 1e9 {
-		return time.Unix(reset, 0)
+	if secs >= 1e9 {
+		return time.Unix(secs, nanos)
 	}
-	return now.Add(time.Duration(min(reset, maxWaitSecs)) * time.Second)
+	return now.Add(time.Duration(min(secs, maxWaitSecs))*time.Second + time.Duration(nanos))
 }
+
+// digits reports whether s has only ASCII digits, or is empty.
+func digits(s string) bool { return strings.TrimLeft(s, "0123456789") == "" }
 
 // holdLocked holds back the requests to come until then, or later; q.mu
 // is held.
