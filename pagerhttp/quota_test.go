@@ -452,3 +452,47 @@ func TestQuotaResetValues(t *testing.T) {
 		})
 	}
 }
+
+// TestQuotaNoWaitWaitsForAnswer: with MaxQuotaWait < 0, no request waits
+// for a reset, but one still waits for the answer that says whether the
+// quota has room for it, instead of failing with a quota "spent until
+// 0001-01-01T00:00:00Z (in 0s)".
+func TestQuotaNoWaitWaitsForAnswer(t *testing.T) {
+	var calls atomic.Int32
+	arrived, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		case 2:
+			close(arrived)
+			<-release
+		}
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+	clk := &windowClock{now: time.Unix(2_000_000_000, 0)}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota), MaxQuotaWait: -1})
+	fetch := pagerhttp.OffsetFetch[Rec](ep)
+	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err == nil {
+		t.Fatal("got no error, want a 429")
+	}
+	errs := make(chan error, 2)
+	go func() {
+		_, err := fetch(context.Background(), pager.Request{Limit: 10})
+		errs <- err
+	}()
+	<-arrived // the first request after the 429 is in flight, alone
+	go func() {
+		_, err := fetch(context.Background(), pager.Request{Limit: 10})
+		errs <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // long enough for the second to fail, if it does
+	close(release)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
