@@ -98,8 +98,9 @@ type Endpoint struct {
 	PagesFromZero bool
 
 	// MaxQuotaWait caps the wait for a spent rate-limit quota; default 1
-	// minute. If the reset is further away, the request fails at once with
-	// an error wrapping [ErrQuotaSpent], which is not retried.
+	// minute, < 0 for no wait at all. If the reset is further away, the
+	// request fails at once with an error wrapping [ErrQuotaSpent], which
+	// is not retried.
 	MaxQuotaWait time.Duration
 
 	// Quota, if not nil, is the rate-limit quota that this Endpoint's

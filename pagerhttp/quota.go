@@ -67,23 +67,25 @@ func (p *pacer) wait(ctx context.Context, method, u string) error {
 		if !until.IsZero() {
 			d = until.Sub(p.clock.now())
 		}
-		var answer chan struct{}
-		if d <= 0 {
-			if q.limited && q.room == 0 && q.inFlight > 0 {
-				if q.answer == nil {
-					q.answer = make(chan struct{})
-				}
-				answer = q.answer
-			} else {
-				q.room = max(q.room-1, 0)
-				q.inFlight++
-				q.mu.Unlock()
-				return nil
+		full := q.limited && q.room == 0 && q.inFlight > 0 // no room until an answer says more
+		if d <= 0 && !full {
+			if q.room > 0 {
+				q.room--
 			}
+			q.inFlight++
+			q.mu.Unlock()
+			return nil
+		}
+		var answer chan struct{} // if d <= 0: the one to wait for
+		if d <= 0 {
+			if q.answer == nil {
+				q.answer = make(chan struct{})
+			}
+			answer = q.answer
 		}
 		q.mu.Unlock()
 		switch {
-		case d > p.max:
+		case d > 0 && d > p.max:
 			return quotaError{fmt.Errorf("%w until %s (in %v; Endpoint.MaxQuotaWait is %v): %s %s",
 				ErrQuotaSpent, until.UTC().Format(time.RFC3339), d.Round(time.Second), p.max, method, u)}
 		case d > 0:
