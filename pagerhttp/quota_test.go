@@ -496,3 +496,53 @@ func TestQuotaNoWaitWaitsForAnswer(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotaProbeCanceled: the first request after a reset, which the
+// others wait for, is canceled before its answer: the next goes in its
+// place, instead of waiting for an answer that never comes.
+func TestQuotaProbeCanceled(t *testing.T) {
+	var calls atomic.Int32
+	arrived := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch calls.Add(1) {
+		case 1:
+			w.Header().Set("RateLimit-Remaining", "0")
+			w.Header().Set("RateLimit-Reset", "30")
+		case 2:
+			close(arrived)
+			<-r.Context().Done() // never answered
+			return
+		}
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+	clk := &windowClock{now: time.Unix(2_000_000_000, 0)}
+	ep := clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t), Quota: new(pagerhttp.Quota)})
+	fetch := pagerhttp.OffsetFetch[Rec](ep)
+	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	probe := make(chan error)
+	go func() {
+		_, err := fetch(ctx, pager.Request{Limit: 10})
+		probe <- err
+	}()
+	<-arrived
+	next := make(chan error)
+	go func() {
+		_, err := fetch(context.Background(), pager.Request{Limit: 10})
+		next <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // long enough for the next to wait for the probe's answer
+	cancel()
+	if err := <-probe; !errors.Is(err, context.Canceled) {
+		t.Errorf("probe: got %v, want context.Canceled", err)
+	}
+	if err := <-next; err != nil {
+		t.Errorf("next: %v", err)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("got %d requests, want 3", n)
+	}
+}
