@@ -546,3 +546,26 @@ func TestQuotaProbeCanceled(t *testing.T) {
 		t.Errorf("got %d requests, want 3", n)
 	}
 }
+
+// TestQuotaHeaderFamilies: a server that sends both families of quota
+// headers, one without its Reset, is waited for by the Reset of the other.
+func TestQuotaHeaderFamilies(t *testing.T) {
+	start := time.Unix(2_000_000_000, 0)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Remaining", "0")
+		w.Header().Set("X-RateLimit-Reset", fmt.Sprint(start.Unix()+20))
+		fmt.Fprint(w, `[]`)
+	}))
+	defer srv.Close()
+	clk := &pacing{now: start}
+	fetch := pagerhttp.OffsetFetch[Rec](clk.endpoint(pagerhttp.Endpoint{URL: srv.URL, Client: client(t)}))
+	for range 2 {
+		if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff([]time.Duration{20 * time.Second}, clk.slept); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
