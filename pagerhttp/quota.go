@@ -155,19 +155,24 @@ func (p *pacer) observe(status int, h http.Header) {
 }
 
 // quotaLeft returns how many more requests h says the quota has room
-// for, if it says, and the reset it reports if none.
+// for, if it says, and the reset it reports if none: the first family of
+// headers, RateLimit-* or X-RateLimit-*, that reports a room, or, if
+// none has room, a reset.
 func quotaLeft(h http.Header, now time.Time) (left int, reset time.Time, reported bool) {
 	for _, prefix := range [...]string{"Ratelimit-", "X-Ratelimit-"} {
-		left, err := strconv.Atoi(strings.TrimSpace(h.Get(prefix + "Remaining")))
-		if err != nil || left < 0 {
+		n, err := strconv.Atoi(strings.TrimSpace(h.Get(prefix + "Remaining")))
+		if err != nil || n < 0 {
 			continue
 		}
-		if left > 0 {
-			return left, time.Time{}, true
+		if n > 0 {
+			return n, time.Time{}, true
 		}
-		return 0, parseReset(h.Get(prefix+"Reset"), now), true
+		reported = true
+		if reset = parseReset(h.Get(prefix+"Reset"), now); !reset.IsZero() {
+			break
+		}
 	}
-	return 0, time.Time{}, false
+	return 0, reset, reported
 }
 
 // parseReset returns the time a Reset header says, or the zero time if
