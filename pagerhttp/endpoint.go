@@ -35,7 +35,8 @@ import (
 // Retry-After, every request to come waits as long (the other fetches of
 // a [pager.Prefetch] too, not only the retry). The wait ends early when
 // the walk's context is done. A Reset under 10^9 counts seconds from now,
-// a larger one seconds since 1970. Endpoints that spend one quota share
+// a larger one seconds since 1970; either may have a decimal fraction
+// (2.5, 1470173023.123). Endpoints that spend one quota share
 // what their answers say of it through a [Quota].
 type Endpoint struct {
 	// URL is the listing's URL with any fixed query parameters
@@ -97,8 +98,9 @@ type Endpoint struct {
 	PagesFromZero bool
 
 	// MaxQuotaWait caps the wait for a spent rate-limit quota; default 1
-	// minute. If the reset is further away, the request fails at once with
-	// an error wrapping [ErrQuotaSpent], which is not retried.
+	// minute, < 0 for no wait at all. If the reset is further away, the
+	// request fails at once with an error wrapping [ErrQuotaSpent], which
+	// is not retried.
 	MaxQuotaWait time.Duration
 
 	// Quota, if not nil, is the rate-limit quota that this Endpoint's
@@ -264,12 +266,10 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 	if err := c.origin.check(target); err != nil {
 		return nil, err
 	}
-	probe, err := c.pace.wait(ctx, c.method, Redact(u))
-	if err != nil {
+	if err := c.pace.wait(ctx, c.method, Redact(u)); err != nil {
 		return nil, err
 	}
-	answered := false
-	defer func() { c.pace.done(probe, answered) }()
+	defer c.pace.done()
 	ctx, cancel := context.WithCancelCause(ctx)
 	req, err := http.NewRequestWithContext(ctx, c.method, u, nil)
 	if err != nil {
@@ -291,7 +291,6 @@ func (c *httpClient) do(ctx context.Context, u, accept string, limit int64, extr
 		return nil, err
 	}
 	c.pace.observe(resp.StatusCode, resp.Header)
-	answered = true
 	if resp.StatusCode/100 != 2 {
 		defer drainClose(resp.Body)
 		return nil, newHTTPError(req, resp, c.pace.clock.now())

@@ -18,9 +18,9 @@ import (
 // it as the [Endpoint.Quota] of each; when an answer to any of them says
 // that the quota is spent, no request through any of them is sent before
 // the reset it reports; then one goes first, and the others wait for its
-// answer to say whether the new quota has room for them. Without one,
-// the requests of a FetchFunc or Source are paced by their own answers
-// only, and an Open call, alone, by none.
+// answer to say how many of them the new quota has room for. Without
+// one, the requests of a FetchFunc or Source are paced by their own
+// answers only, and an Open call, alone, by none.
 //
 // The zero value is a quota not spent. A Quota is safe for concurrent
 // use; it must not be copied after its first use.
@@ -32,10 +32,13 @@ type Quota struct {
 	// Quota is first used.
 	OnWait func(wait time.Duration, until time.Time)
 
-	mu    sync.Mutex
-	until time.Time     // no request before then; zero: none held back
-	spent bool          // an answer said the quota was spent: the first request after the reset goes alone
-	probe chan struct{} // that request's, closed when it is answered; nil: none in flight
+	mu       sync.Mutex
+	until    time.Time     // no request before then; zero: none held back
+	limited  bool          // an answer said how much room the quota has: room counts it down
+	reports  bool          // an answer said it in a Remaining header
+	room     int           // if limited, how many requests may go before an answer says more
+	inFlight int           // requests sent and not yet answered
+	answer   chan struct{} // closed when one of them is answered or fails; nil: none waits for it
 }
 
 // A pacer holds back the requests of one Endpoint's FetchFunc, Source or
@@ -46,110 +49,168 @@ type pacer struct {
 	q     *Quota // Endpoint.Quota, or one of the FetchFunc's own
 }
 
-// wait waits until the quota is reset, if it is spent, or ctx is done. A
-// reset further away than the cap fails at once. The first request after
-// a reset goes alone, a probe: the others wait for its answer, which says
-// whether the new quota has room for them (concurrent fetches woken by
-// one reset would otherwise spend it at once, and collect 429s). If wait
-// returns probe, done must be called when the request is answered or has
-// failed.
-func (p *pacer) wait(ctx context.Context, method, u string) (probe bool, err error) {
+// wait waits until the quota has room for a request, or ctx is done: if
+// it is spent, until the reset; if an answer said how many requests it
+// has room for, until fewer are in flight than that, or, with no room
+// left, until the reset passed and none is in flight, so that the first
+// request after a reset goes alone, a probe, and the others wait for its
+// answer (concurrent fetches woken by one reset would otherwise spend the
+// new quota at once, and collect 429s). A reset further away than the cap
+// fails at once. If wait returns nil, done must be called when the
+// request is answered or has failed.
+func (p *pacer) wait(ctx context.Context, method, u string) error {
+	q := p.q
 	for {
-		p.q.mu.Lock()
-		until, inFlight := p.q.until, p.q.probe
+		q.mu.Lock()
+		until := q.until
 		var d time.Duration // until the reset, if one was reported
 		if !until.IsZero() {
 			d = until.Sub(p.clock.now())
 		}
-		if d <= 0 && inFlight == nil && p.q.spent {
-			p.q.spent, p.q.probe = false, make(chan struct{})
-			probe = true
+		full := q.limited && q.room == 0 && q.inFlight > 0 // no room until an answer says more
+		if d <= 0 && !full {
+			if q.room > 0 {
+				q.room--
+			}
+			q.inFlight++
+			q.mu.Unlock()
+			return nil
 		}
-		p.q.mu.Unlock()
+		var answer chan struct{} // if d <= 0: the one to wait for
+		if d <= 0 {
+			if q.answer == nil {
+				q.answer = make(chan struct{})
+			}
+			answer = q.answer
+		}
+		q.mu.Unlock()
 		switch {
-		case probe:
-			return true, nil
-		case d > p.max:
-			return false, quotaError{fmt.Errorf("%w until %s (in %v; Endpoint.MaxQuotaWait is %v): %s %s",
+		case d > 0 && d > p.max:
+			return quotaError{fmt.Errorf("%w until %s (in %v; Endpoint.MaxQuotaWait is %v): %s %s",
 				ErrQuotaSpent, until.UTC().Format(time.RFC3339), d.Round(time.Second), p.max, method, u)}
 		case d > 0:
-			if p.q.OnWait != nil {
-				p.q.OnWait(d, until)
+			if q.OnWait != nil {
+				q.OnWait(d, until)
 			}
 			if err := p.clock.sleep(ctx, d); err != nil {
-				return false, err
-			}
-		case inFlight != nil:
-			select {
-			case <-inFlight:
-			case <-ctx.Done():
-				return false, ctx.Err()
+				return err
 			}
 		default:
-			return false, nil
+			select {
+			case <-answer:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 	}
 }
 
-// done lets the requests that wait for a probe go on, if probe; if it got
-// no answer, the next of them is the probe.
-func (p *pacer) done(probe, answered bool) {
-	if !probe {
-		return
+// done counts a request that wait let go as answered, or failed, and
+// lets the requests that wait for an answer look again.
+func (p *pacer) done() {
+	q := p.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.inFlight--
+	if q.answer != nil {
+		close(q.answer)
+		q.answer = nil
 	}
-	p.q.mu.Lock()
-	defer p.q.mu.Unlock()
-	p.q.spent = p.q.spent || !answered
-	close(p.q.probe)
-	p.q.probe = nil
 }
 
-// observe holds back the requests to come until the reset that an
-// answer's status and header h report, if they say the quota is spent:
-// RateLimit-Remaining: 0 with RateLimit-Reset, or GitHub's
-// X-RateLimit-Remaining and X-RateLimit-Reset; or a 429 or 503 with a
-// Retry-After.
+// observe reads what an answer's status and header h say of the quota,
+// before done is called for its request. RateLimit-Remaining (or
+// GitHub's X-RateLimit-Remaining) says how many more requests it has
+// room for, of which the others in flight may have spent some; if none,
+// the requests to come are held back until the reset that
+// RateLimit-Reset (X-RateLimit-Reset) reports. A 429, or a 503 with a
+// Retry-After, says that it is spent, until the Retry-After if one is
+// given. A 2xx that says nothing of it from a server that has not
+// reported its quota in headers (after a bare 429) lets the requests go
+// unpaced again; from one that has (an answer replayed without its quota
+// headers, one from a cache), it changes nothing.
 func (p *pacer) observe(status int, h http.Header) {
 	now := p.clock.now()
-	if until, ok := quotaReset(h, now); ok {
-		p.hold(until)
+	left, reset, reported := quotaLeft(h, now)
+	retryAfter := parseRetryAfter(h.Get("Retry-After"), now)
+	q := p.q
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case reported:
+		q.limited, q.reports = true, true
+		q.room = max(left-(q.inFlight-1), 0)
+		if left == 0 {
+			q.holdLocked(reset)
+		}
+	case status/100 == 2 && !q.reports:
+		q.limited = false
 	}
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
-		if d := parseRetryAfter(h.Get("Retry-After"), now); d > 0 {
-			p.hold(now.Add(d))
+	if status == http.StatusTooManyRequests || (status == http.StatusServiceUnavailable && retryAfter > 0) {
+		q.limited, q.room = true, 0
+		if retryAfter > 0 {
+			q.holdLocked(now.Add(retryAfter))
 		}
 	}
 }
 
-// quotaReset returns the reset of the quota that h says is spent, if it
-// says so.
-func quotaReset(h http.Header, now time.Time) (time.Time, bool) {
+// quotaLeft returns how many more requests h says the quota has room
+// for, if it says, and the reset it reports if none: the first family of
+// headers, RateLimit-* or X-RateLimit-*, that reports a room, or, if
+// none has room, a reset.
+func quotaLeft(h http.Header, now time.Time) (left int, reset time.Time, reported bool) {
 	for _, prefix := range [...]string{"Ratelimit-", "X-Ratelimit-"} {
-		if strings.TrimSpace(h.Get(prefix+"Remaining")) != "0" {
+		n, err := strconv.Atoi(strings.TrimSpace(h.Get(prefix + "Remaining")))
+		if err != nil || n < 0 {
 			continue
 		}
-		reset, err := strconv.ParseInt(strings.TrimSpace(h.Get(prefix+"Reset")), 10, 64)
-		if err != nil || reset <= 0 {
-			continue
+		if n > 0 {
+			return n, time.Time{}, true
 		}
-		// The IETF draft counts seconds from now, GitHub seconds since
-		// 1970: no delay is 30 years long, and no epoch time is that early.
-		if reset >= 1e9 {
-			return time.Unix(reset, 0), true
+		reported = true
+		if reset = parseReset(h.Get(prefix+"Reset"), now); !reset.IsZero() {
+			break
 		}
-		return now.Add(time.Duration(min(reset, maxWaitSecs)) * time.Second), true
 	}
-	return time.Time{}, false
+	return 0, reset, reported
 }
 
-// hold holds back the requests to come until then, or later.
-func (p *pacer) hold(until time.Time) {
-	p.q.mu.Lock()
-	defer p.q.mu.Unlock()
-	if until.After(p.q.until) {
-		p.q.until = until
+// parseReset returns the time a Reset header says, or the zero time if
+// it is not valid. Seconds may have a fraction (Discord's epoch times:
+// 1470173023.123), read to the nanosecond.
+func parseReset(v string, now time.Time) time.Time {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(v), ".")
+	secs, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || !digits(whole) || !digits(frac) {
+		return time.Time{}
 	}
-	p.q.spent = true
+	var nanos int64
+	for i := range 9 {
+		nanos *= 10
+		if i < len(frac) {
+			nanos += int64(frac[i] - '0')
+		}
+	}
+	if secs == 0 && nanos == 0 {
+		return time.Time{}
+	}
+	// The IETF draft counts seconds from now, GitHub seconds since
+	// 1970: no delay is 30 years long, and no epoch time is that early.
+	if secs >= 1e9 {
+		return time.Unix(secs, nanos)
+	}
+	return now.Add(time.Duration(min(secs, maxWaitSecs))*time.Second + time.Duration(nanos))
+}
+
+// digits reports whether s has only ASCII digits, or is empty.
+func digits(s string) bool { return strings.TrimLeft(s, "0123456789") == "" }
+
+// holdLocked holds back the requests to come until then, or later; q.mu
+// is held.
+func (q *Quota) holdLocked(until time.Time) {
+	if until.After(q.until) {
+		q.until = until
+	}
 }
 
 // quotaError is ErrQuotaSpent with where, not worth retrying.

@@ -117,3 +117,21 @@ func TestQuotaPrefetch(t *testing.T) {
 		t.Errorf("%d of %d requests over the quota, want at most the first 3 (stderr:\n%s)", st.OverQuota, st.Requests, stderr)
 	}
 }
+
+// TestQuotaPrefetchAfterDetection walks with 8 fetches at once through a
+// quota of two requests a second, after detection: its answers said how
+// much of the quota is left before the walk sends a request, so none of
+// the walk's goes over it, the first burst included (the walk's first
+// page, replayed from detection's answer without its quota headers, says
+// nothing of the quota, and lets nothing go).
+func TestQuotaPrefetchAfterDetection(t *testing.T) {
+	t.Parallel()
+	s := sim(t, apisim.Config{N: 12, Faults: apisim.Faults{Quota: 2, QuotaWindow: time.Second}})
+	code, stdout, stderr := pagecat(t, "-limit-param=limit", "-page-size=2", "-prefetch=8", s.URL+apisim.Runs)
+	if code != 0 || stdout != ndjson(s, 1, 12) {
+		t.Errorf("got exit %d and %q; stderr:\n%s", code, stdout, stderr)
+	}
+	if st := s.Stats(); st.OverQuota != 0 {
+		t.Errorf("%d of %d requests over the quota, want none (stderr:\n%s)", st.OverQuota, st.Requests, stderr)
+	}
+}
