@@ -38,6 +38,10 @@ type plan struct {
 	urls   []string // the walk's first requests, as it sends them
 	tried  []string // guesses the second page disproved
 	answer *answer  // the first answer
+
+	// answered says that the walk's every request is answered from
+	// detection's memory: a stream, or a first page that is the last.
+	answered bool
 }
 
 // detect asks for o's URL and sets o's flags that the user left empty
@@ -61,6 +65,7 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 		if !o.explain {
 			if k := o.walkURL("", 0); startsAsAsked(k, first, o.limitParam) {
 				rp.add(k, a)
+				p.answered = true
 			} else {
 				a.stream.Close() // the walk asks for the stream from its start
 			}
@@ -111,6 +116,7 @@ func detect(ctx context.Context, client *http.Client, o *options, rp *replay) (*
 	}
 	if k := o.walkURL(o.style, 1); !o.explain && startsAsAsked(k, first, o.limitName()) {
 		rp.add(k, a)
+		p.answered = second == nil
 	}
 	return p, nil
 }

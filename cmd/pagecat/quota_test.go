@@ -135,3 +135,31 @@ func TestQuotaPrefetchAfterDetection(t *testing.T) {
 		t.Errorf("%d of %d requests over the quota, want none (stderr:\n%s)", st.OverQuota, st.Requests, stderr)
 	}
 }
+
+// TestQuotaAnswered: detection's only answer says that the quota is spent
+// for two minutes (GitHub's last request of the hour), and it holds the
+// whole listing: one page that is the last, or a stream. The walk, whose
+// one request is answered from detection's memory, writes it all without
+// waiting, and no second request is sent. It used to wait for the reset
+// before asking for what it had, and fail with nothing written.
+func TestQuotaAnswered(t *testing.T) {
+	for _, tt := range []struct {
+		label, path string
+		args        []string
+	}{
+		{"one page", apisim.Runs, []string{"-limit-param=limit", "-page-size=2"}},
+		{"stream", apisim.Stream, nil},
+	} {
+		t.Run(tt.label, func(t *testing.T) {
+			t.Parallel()
+			s := sim(t, apisim.Config{N: 2, Faults: apisim.Faults{Quota: 1, QuotaWindow: 2 * time.Minute}})
+			code, stdout, stderr := pagecat(t, append(tt.args, s.URL+tt.path)...)
+			if code != 0 || strings.Count(stdout, "\n") != 2 {
+				t.Errorf("got exit %d and %q, want 0 and 2 records; stderr:\n%s", code, stdout, stderr)
+			}
+			if st := s.Stats(); st.Requests != 1 || st.OverQuota != 0 {
+				t.Errorf("got %d requests (%d over the quota), want detection's 1", st.Requests, st.OverQuota)
+			}
+		})
+	}
+}

@@ -72,6 +72,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		prog.note("%s", p.note(o))
+		if p.answered {
+			// The walk sends no request: a reset that detection's answer
+			// reported (GitHub's last request of the hour) is not waited for.
+			o.quota = &pagerhttp.Quota{OnWait: prog.quotaWait}
+		}
 	}
 	s, cp, err := newSink(o, st, stdout)
 	if err != nil {
