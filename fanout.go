@@ -29,7 +29,7 @@ func (s *fanOut[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 		w := &fanWalk[T]{src: s.src, n: s.n, walker: walker, stride: walker.request().Limit,
 			window: make([]*fetch[T], 0, 2*s.n),
 			jobs:   make(chan *fetch[T], 2*s.n), results: make(chan *fetch[T], 2*s.n)}
-		w.gen, w.cancel = context.WithCancel(ctx)
+		w.gen, w.cancel = context.WithCancel(walker.ctx)
 		for range s.n {
 			w.g.Go(w.work)
 		}

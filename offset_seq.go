@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"iter"
+
+	"github.com/pagerseq/pager/internal/walkid"
 )
 
 // Offset returns a Source for a limit/offset listing (?limit=50&offset=100).
@@ -42,7 +44,8 @@ func (s *offsetSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 }
 
 func (s *offsetSource[T]) walk(ctx context.Context) walker[T] {
-	w := &offsetWalker[T]{src: s, ctx: ctx, offset: s.cfg.startOffset + s.cfg.skip}
+	w := &offsetWalker[T]{src: s, offset: s.cfg.startOffset + s.cfg.skip}
+	w.ctx = walkid.With(ctx, w) // for a FetchFunc that tells walks apart: pagerhttp.OffsetFetch
 	w.done = s.cfg.bounded && w.offset >= s.cfg.endOffset // an empty range: nothing to fetch
 	return w
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/pagerseq/pager"
+	"github.com/pagerseq/pager/internal/walkid"
 )
 
 // OffsetFetch returns a FetchFunc for [pager.Offset] that asks e for a page with
@@ -23,17 +24,16 @@ import (
 // a page whose items are byte for byte those of the page just before it
 // fails with an error wrapping [pager.ErrRepeatedPage], under [pager.Prefetch]
 // too. (A listing whose consecutive pages hold the very same bytes cannot
-// be told from that server.) The pages are remembered per FetchFunc, and
-// forgotten when a walk asks for offset 0: a walk resumed at a checkpoint
-// with the FetchFunc of an earlier walk, after exactly a page of items was
-// inserted before it, is taken for that server; make a FetchFunc per walk
-// if the listing may shift between walks. An empty page while Total or HasMore says more
+// be told from that server.) Only pages of one walk are compared: the
+// listing may change between walks. (A FetchFunc called by hand, outside
+// a walk of [pager.Offset], takes a request for offset 0 to start a new
+// walk.) An empty page while Total or HasMore says more
 // follow fails with [ErrItemsMissing]. Neither is retried.
 func OffsetFetch[T any](e Endpoint) pager.FetchFunc[T] {
 	c := newHTTPClient(e, "OffsetFetch", params{limit: "limit", offset: "offset", byOffset: true})
 	return func(ctx context.Context, req pager.Request) (pager.Page[T], error) {
-		if req.Offset == 0 {
-			c.pages.reset() // a new walk
+		if req.Offset == 0 && walkid.Of(ctx) == nil {
+			c.pages.reset(nil) // a new walk, if the caller walks by hand
 		}
 		q := c.query(req.Limit)
 		c.set(q, c.e.OffsetParam, strconv.Itoa(req.Offset))
@@ -104,7 +104,7 @@ func getPage[T any](ctx context.Context, c *httpClient, u string, req pager.Requ
 	}
 	items, err := decodePage(c, body, &p, req)
 	if err == nil && c.style.byOffset {
-		err = c.pages.see(req.Offset, len(p.Items), items, c.e.OffsetParam)
+		err = c.pages.see(walkid.Of(ctx), req.Offset, len(p.Items), items, c.e.OffsetParam)
 	}
 	if err != nil {
 		return pager.Page[T]{}, c.decodeError(u, err)

@@ -3,24 +3,37 @@ package pagerhttp
 import (
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 
 	"github.com/pagerseq/pager"
 )
 
-// maxPageHashes bounds the pages an OffsetFetch remembers: more than
-// Prefetch has in flight.
+// maxPageHashes bounds the pages an OffsetFetch remembers of one walk:
+// more than Prefetch has in flight.
 const maxPageHashes = 256
 
+// maxWalks bounds the walks an OffsetFetch remembers pages of: the
+// concurrent walks of partitions, say, each over the same FetchFunc.
+const maxWalks = 16
+
 // pageHashes remembers the items of the last pages an OffsetFetch
-// answered, as hashes of their bytes by offset, to tell a server that
-// ignores the offset parameter (a static file, a parameter of another
-// name): it answers the page at offset o+n with the n items it gave for o.
-// It is shared by the concurrent fetches of Prefetch, which may answer the
-// later page first: both orders are caught.
+// answered, as hashes of their bytes by walk and offset, to tell a server
+// that ignores the offset parameter (a static file, a parameter of
+// another name): it answers the page at offset o+n with the n items it
+// gave for o. It is shared by the concurrent fetches of Prefetch, which
+// may answer the later page first: both orders are caught. Pages of
+// different walks are never compared: the listing may have changed
+// between them.
 type pageHashes struct {
 	mu    sync.Mutex
 	seed  maphash.Seed
+	walks []*walkHashes // the last walks seen, the latest last
+}
+
+// walkHashes are the pages of one walk.
+type walkHashes struct {
+	walk  any              // the walk's identity, from its context (walkid); nil for a request made outside a walk
 	start map[int]pageHash // by offset
 	order []int            // the offsets in start, oldest first
 }
@@ -32,34 +45,51 @@ type pageHash struct {
 
 func (s *pageHashes) init() {
 	s.seed = maphash.MakeSeed()
-	s.start = make(map[int]pageHash)
 }
 
-// see records the n items at offset, items their JSON, and returns an
-// error wrapping pager.ErrRepeatedPage if the page just before or just
-// after them holds the same bytes.
-func (s *pageHashes) see(offset, n int, items []byte, param string) error {
+// of returns the pages of walk, made the latest.
+func (s *pageHashes) of(walk any) *walkHashes {
+	i := slices.IndexFunc(s.walks, func(w *walkHashes) bool { return w.walk == walk })
+	var w *walkHashes
+	if i >= 0 {
+		w = s.walks[i]
+		s.walks = slices.Delete(s.walks, i, i+1)
+	} else {
+		w = &walkHashes{walk: walk, start: make(map[int]pageHash)}
+		if len(s.walks) == maxWalks {
+			s.walks = slices.Delete(s.walks, 0, 1)
+		}
+	}
+	s.walks = append(s.walks, w)
+	return w
+}
+
+// see records the n items at offset in walk, items their JSON, and
+// returns an error wrapping pager.ErrRepeatedPage if the page just before
+// or just after them in the same walk holds the same bytes.
+func (s *pageHashes) see(walk any, offset, n int, items []byte, param string) error {
 	if n == 0 {
 		return nil
 	}
 	ph := pageHash{n: n, h: maphash.Bytes(s.seed, items)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	w := s.of(walk)
 
 	earlier, later := offset-n, offset
-	repeated := s.start[earlier] == ph
+	repeated := w.start[earlier] == ph
 	if !repeated {
 		earlier, later = offset, offset+n
-		repeated = s.start[later] == ph
+		repeated = w.start[later] == ph
 	}
-	if _, ok := s.start[offset]; !ok {
-		s.order = append(s.order, offset)
-		if len(s.order) > maxPageHashes {
-			delete(s.start, s.order[0])
-			s.order = s.order[1:]
+	if _, ok := w.start[offset]; !ok {
+		w.order = append(w.order, offset)
+		if len(w.order) > maxPageHashes {
+			delete(w.start, w.order[0])
+			w.order = w.order[1:]
 		}
 	}
-	s.start[offset] = ph
+	w.start[offset] = ph
 	if !repeated {
 		return nil
 	}
@@ -67,14 +97,11 @@ func (s *pageHashes) see(offset, n int, items []byte, param string) error {
 		pager.ErrRepeatedPage, n, later, earlier, param)
 }
 
-// reset forgets the pages seen: called as a walk asks for offset 0, which
-// it does once, first, so that the pages of another walk, of a listing
-// that may have changed since, are not taken for repeats. (Prefetch's
-// first requests go out together, but the others answer and are seen a
-// round trip after the request for offset 0 starts.)
-func (s *pageHashes) reset() {
+// reset forgets the pages of walk: for requests made outside a walk of
+// this module (walk nil), called as one asks for offset 0, where a new
+// walk is taken to start.
+func (s *pageHashes) reset(walk any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	clear(s.start)
-	s.order = s.order[:0]
+	s.walks = slices.DeleteFunc(s.walks, func(w *walkHashes) bool { return w.walk == walk })
 }
