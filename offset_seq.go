@@ -45,7 +45,9 @@ func (s *offsetSource[T]) Pages(ctx context.Context) iter.Seq2[Page[T], error] {
 
 func (s *offsetSource[T]) walk(ctx context.Context) walker[T] {
 	w := &offsetWalker[T]{src: s, offset: s.cfg.startOffset + s.cfg.skip}
-	w.ctx = walkid.With(ctx, w)                           // for a FetchFunc that tells walks apart: pagerhttp.OffsetFetch
+	// The walk's identity, for a FetchFunc that tells walks apart
+	// (pagerhttp.OffsetFetch).
+	w.ctx = walkid.With(ctx, w)
 	w.done = s.cfg.bounded && w.offset >= s.cfg.endOffset // an empty range: nothing to fetch
 	return w
 }
