@@ -202,13 +202,7 @@ func TestQuotaProbe(t *testing.T) {
 			if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
 				t.Fatal(err)
 			}
-			errs := make(chan error, 3)
-			for range 3 {
-				go func() {
-					_, err := fetch(context.Background(), pager.Request{Limit: 10})
-					errs <- err
-				}()
-			}
+			errs := fetchAtOnce(fetch, 3)
 			for range 3 {
 				if err := <-errs; err != nil {
 					t.Error(err)
@@ -293,13 +287,7 @@ func TestQuotaRoom(t *testing.T) {
 	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	errs := make(chan error, 6)
-	for range 6 {
-		go func() {
-			_, err := fetch(context.Background(), pager.Request{Limit: 10})
-			errs <- err
-		}()
-	}
+	errs := fetchAtOnce(fetch, 6)
 	for range 6 {
 		if err := <-errs; err != nil {
 			t.Error(err)
@@ -333,13 +321,7 @@ func TestQuotaBare429(t *testing.T) {
 	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err == nil {
 		t.Fatal("got no error, want a 429")
 	}
-	errs := make(chan error, 3)
-	for range 3 {
-		go func() {
-			_, err := fetch(context.Background(), pager.Request{Limit: 10})
-			errs <- err
-		}()
-	}
+	errs := fetchAtOnce(fetch, 3)
 	for range 3 {
 		var he *pagerhttp.HTTPError
 		if err := <-errs; !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
@@ -385,13 +367,7 @@ func TestQuotaBare429Heals(t *testing.T) {
 	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	errs := make(chan error, 3)
-	for range 3 {
-		go func() {
-			_, err := fetch(context.Background(), pager.Request{Limit: 10})
-			errs <- err
-		}()
-	}
+	errs := fetchAtOnce(fetch, 3)
 	for range 3 {
 		if err := <-errs; err != nil {
 			t.Error(err)
@@ -568,4 +544,17 @@ func TestQuotaHeaderFamilies(t *testing.T) {
 	if diff := cmp.Diff([]time.Duration{20 * time.Second}, clk.slept); diff != "" {
 		t.Errorf("sleeps (-want +got):\n%s", diff)
 	}
+}
+
+// fetchAtOnce calls fetch n times at once, for the first page, and returns
+// a channel that receives the n errors.
+func fetchAtOnce(fetch pager.FetchFunc[Rec], n int) <-chan error {
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := fetch(context.Background(), pager.Request{Limit: 10})
+			errs <- err
+		}()
+	}
+	return errs
 }
