@@ -202,9 +202,8 @@ func TestQuotaProbe(t *testing.T) {
 			if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
 				t.Fatal(err)
 			}
-			errs := fetchAtOnce(fetch, 3)
-			for range 3 {
-				if err := <-errs; err != nil {
+			for _, err := range fetchAtOnce(fetch, 3) {
+				if err != nil {
 					t.Error(err)
 				}
 			}
@@ -287,9 +286,8 @@ func TestQuotaRoom(t *testing.T) {
 	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	errs := fetchAtOnce(fetch, 6)
-	for range 6 {
-		if err := <-errs; err != nil {
+	for _, err := range fetchAtOnce(fetch, 6) {
+		if err != nil {
 			t.Error(err)
 		}
 	}
@@ -321,10 +319,9 @@ func TestQuotaBare429(t *testing.T) {
 	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err == nil {
 		t.Fatal("got no error, want a 429")
 	}
-	errs := fetchAtOnce(fetch, 3)
-	for range 3 {
+	for _, err := range fetchAtOnce(fetch, 3) {
 		var he *pagerhttp.HTTPError
-		if err := <-errs; !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
+		if !errors.As(err, &he) || he.StatusCode != http.StatusTooManyRequests {
 			t.Errorf("got %v, want a 429", err)
 		}
 	}
@@ -367,9 +364,8 @@ func TestQuotaBare429Heals(t *testing.T) {
 	if _, err := fetch(context.Background(), pager.Request{Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
-	errs := fetchAtOnce(fetch, 3)
-	for range 3 {
-		if err := <-errs; err != nil {
+	for _, err := range fetchAtOnce(fetch, 3) {
+		if err != nil {
 			t.Error(err)
 		}
 	}
@@ -546,15 +542,18 @@ func TestQuotaHeaderFamilies(t *testing.T) {
 	}
 }
 
-// fetchAtOnce calls fetch n times at once, for the first page, and returns
-// a channel that receives the n errors.
-func fetchAtOnce(fetch pager.FetchFunc[Rec], n int) <-chan error {
-	errs := make(chan error, n)
-	for range n {
+// fetchAtOnce calls fetch n times at once, for the first page, and
+// returns their errors once all have returned.
+func fetchAtOnce(fetch pager.FetchFunc[Rec], n int) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
 		go func() {
-			_, err := fetch(context.Background(), pager.Request{Limit: 10})
-			errs <- err
+			defer wg.Done()
+			_, errs[i] = fetch(context.Background(), pager.Request{Limit: 10})
 		}()
 	}
+	wg.Wait()
 	return errs
 }
